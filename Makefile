@@ -1,0 +1,34 @@
+# Two commands on a fresh machine:
+#   make build   -- set up .venv and build dist/ from source/
+#   make test    -- set up .venv (with test tools) and run the tests
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: build test bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+build: $(VENV)/.installed
+	$(BIN)/deckpress build
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check deckpress tests bench
+	$(BIN)/pytest -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check deckpress tests bench
+	$(BIN)/ruff format --check deckpress tests bench
+
+clean:
+	rm -rf dist $(VENV)

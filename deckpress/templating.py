@@ -1,0 +1,47 @@
+"""The one jinja2 Environment factory: user overrides first, then built-in templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from .render import first_sentence, html_block, html_inline
+
+_HERE = Path(__file__).resolve().parent
+# A source checkout keeps templates/ beside the package; an installed wheel ships
+# them as deckpress/templates.
+BUILTIN_TEMPLATES = next(
+    (p for p in (_HERE.parent / "templates", _HERE / "templates") if p.is_dir()),
+    _HERE.parent / "templates",
+)
+
+
+def template_dirs(override: Path | None) -> list[Path]:
+    """Folders searched for templates and CSS, highest priority first."""
+    return [p for p in (override, BUILTIN_TEMPLATES) if p is not None]
+
+
+def get_env(override: Path | None = None) -> jinja2.Environment:
+    """A strict, autoescaping environment with the markdown filters installed."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(override)]),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml", "j2"], default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = html_block
+    env.filters["md_inline"] = html_inline
+    env.filters["first_sentence"] = first_sentence
+    return env
+
+
+def read_asset(name: str, override: Path | None = None) -> str:
+    """Text of a template-folder file (e.g. a CSS file), honouring overrides."""
+    for folder in template_dirs(override):
+        path = folder / name
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise FileNotFoundError(name)
