@@ -22,14 +22,21 @@ SOURCE_HELP = "Folder with the notes (*.md) and course.yaml."
 
 def _source_option(f):
     return click.option(
-        "--source", "source", default="source", show_default=True, help=SOURCE_HELP,
+        "--source",
+        "source",
+        default="source",
+        show_default=True,
+        help=SOURCE_HELP,
         type=click.Path(file_okay=False, path_type=Path),
     )(f)
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else
-                                           logging.INFO if verbose else logging.WARNING)
+    level = (
+        logging.WARNING
+        if quiet
+        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    )
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
 
 
@@ -59,16 +66,36 @@ def main(ctx: click.Context) -> None:
 
 @main.command()
 @_source_option
-@click.option("--out", default="dist", show_default=True, help="Output folder.",
-              type=click.Path(file_okay=False, path_type=Path))
-@click.option("--only", "only", multiple=True, type=click.Choice(list(ARTIFACTS)),
-              help="Build just this artifact (repeatable).")
-@click.option("--paper", type=click.Choice(["a4", "letter"]), default=None,
-              help="Paper size for the PDFs (default: print.paper in course.yaml).")
+@click.option(
+    "--out",
+    default="dist",
+    show_default=True,
+    help="Output folder.",
+    type=click.Path(file_okay=False, path_type=Path),
+)
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    type=click.Choice(list(ARTIFACTS)),
+    help="Build just this artifact (repeatable).",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"]),
+    default=None,
+    help="Paper size for the PDFs (default: print.paper in course.yaml).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option("-v", "--verbose", count=True, help="Say more (repeat for debug output).")
-def build(source: Path = Path("source"), out: Path = Path("dist"), only: tuple[str, ...] = (),
-          paper: str | None = None, quiet: bool = False, verbose: int = 0) -> None:
+def build(
+    source: Path = Path("source"),
+    out: Path = Path("dist"),
+    only: tuple[str, ...] = (),
+    paper: str | None = None,
+    quiet: bool = False,
+    verbose: int = 0,
+) -> None:
     """Build dist/ from the notes: deck, cheat sheets and handouts."""
     from .pipeline import build as run_build
 
@@ -77,7 +104,7 @@ def build(source: Path = Path("source"), out: Path = Path("dist"), only: tuple[s
     options = BuildOptions(source=source, out=out, only=only or tuple(ARTIFACTS), paper=paper)
     results = run_build(loaded, options)
     if not quiet:
-        for name, result in results.items():
+        for result in results.values():
             for line in result.report:
                 click.echo(line)
             for path in result.paths:
@@ -95,12 +122,22 @@ def check(source: Path) -> None:
 def summary(loaded: Loaded) -> str:
     """A one-screen table: videos, questions and key points per topic."""
     course = loaded.course
-    rows = [(t.label + (" *" if t.focus else ""), f"{t.videos[0].number}–{t.videos[-1].number}"
-             if t.videos else "-", len(t.videos), sum(len(v.questions) for v in t.videos),
-             sum(len(v.key_points) for v in t.videos)) for t in course.topics]
+    rows = [
+        (
+            t.label + (" *" if t.focus else ""),
+            f"{t.videos[0].number}–{t.videos[-1].number}" if t.videos else "-",
+            len(t.videos),
+            sum(len(v.questions) for v in t.videos),
+            sum(len(v.key_points) for v in t.videos),
+        )
+        for t in course.topics
+    ]
     width = max([len("topic")] + [len(r[0]) for r in rows])
-    lines = [f"{course.title} — {len(loaded.notes.files)} notes file(s)", "",
-             f"{'topic':<{width}}  {'videos':>7}  {'#':>3}  {'questions':>9}  {'key points':>10}"]
+    lines = [
+        f"{course.title} — {len(loaded.notes.files)} notes file(s)",
+        "",
+        f"{'topic':<{width}}  {'videos':>7}  {'#':>3}  {'questions':>9}  {'key points':>10}",
+    ]
     for label, span, videos, questions, points in rows:
         lines.append(f"{label:<{width}}  {span:>7}  {videos:>3}  {questions:>9}  {points:>10}")
     total = [sum(r[i] for r in rows) for i in (2, 3, 4)]

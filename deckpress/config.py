@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -202,8 +203,13 @@ class _Checker:
 
 
 def _type_name(kind: type) -> str:
-    return {str: "text", int: "a whole number", float: "a number", bool: "true or false",
-            list: "a list"}.get(kind, kind.__name__)
+    return {
+        str: "text",
+        int: "a whole number",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+    }.get(kind, kind.__name__)
 
 
 def _one_of(options: tuple[str, ...]) -> Callable[[Any], str | None]:
@@ -225,8 +231,10 @@ def _parse_range(value: Any) -> tuple[int, int] | None:
         return None
     if isinstance(value, int):
         return value, value
-    if isinstance(value, list) and len(value) == 2 and all(
-        isinstance(v, int) and not isinstance(v, bool) for v in value
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
     ):
         return value[0], value[1]
     if isinstance(value, str):
@@ -245,48 +253,74 @@ SHEET_KEYS = ("answers", "columns", "landscape")
 
 def load_config(path: Path, display: str | None = None) -> CourseConfig:
     """Read and validate ``course.yaml``; raise :class:`ContentError` listing every problem."""
+    config, problems = read_config(path, display)
+    if problems or config is None:
+        raise ContentError(problems)
+    return config
+
+
+def read_config(
+    path: Path, display: str | None = None
+) -> tuple[CourseConfig | None, list[Diagnostic]]:
+    """Read ``course.yaml`` and collect every problem without raising.
+
+    The config is returned even when some keys are wrong (bad values fall back to
+    their defaults, bad topics are left out), so the notes can still be checked
+    against it; it is ``None`` only when the file cannot be read as YAML at all.
+    """
     file = display or str(path)
     if not path.is_file():
-        raise ContentError(
-            [Diagnostic(file, 0, "course config not found; create it (see README: course.yaml)")]
-        )
+        return None, [
+            Diagnostic(
+                file, 0, "course config not found; create it (see README: course.yaml reference)"
+            )
+        ]
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ContentError([Diagnostic(file, 0, f"not valid UTF-8 ({exc.reason})")]) from None
+        line = exc.object[: exc.start].count(b"\n") + 1
+        return None, [Diagnostic(file, line, "not valid UTF-8; save the file as UTF-8")]
     try:
         raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
-        raise ContentError([Diagnostic(file, line, f"invalid YAML: {exc.problem}")]) from None
+        return None, [Diagnostic(file, line, f"invalid YAML: {exc.problem}")]
     except yaml.YAMLError as exc:
-        raise ContentError([Diagnostic(file, 0, f"invalid YAML: {exc}")]) from None
+        return None, [Diagnostic(file, 0, f"invalid YAML: {exc}")]
 
     c = _Checker(file)
     top = c.mapping(raw, "the course config", 1, TOP_KEYS)
     title = c.get(top, "title", "course", str, "", required=True, check=_nonempty)
     deck = c.get(top, "deck", "course", str, title, check=_nonempty)
-    tag = c.get(top, "tag", "course", str, slugify(deck or title or "course"),
-                check=lambda v: None if re.fullmatch(r"[\w-]+", v) else
-                "must be one word without spaces or '::' (letters, digits, '-', '_')")
+    tag = c.get(
+        top,
+        "tag",
+        "course",
+        str,
+        slugify(deck or title or "course"),
+        check=lambda v: (
+            None
+            if re.fullmatch(r"[\w-]+", v)
+            else "must be one word without spaces or '::' (letters, digits, '-', '_')"
+        ),
+    )
     templates_value = c.get(top, "templates", "course", str, None)
     templates = (path.parent / templates_value).resolve() if templates_value else None
     if templates is not None and not templates.is_dir():
         c.error(top.lines["templates"], f"templates folder {templates_value!r} does not exist")
     topics = _load_topics(c, top)
     print_cfg = _load_print(c, top)
-    if c.diagnostics:
-        raise ContentError(c.diagnostics)
-    return CourseConfig(
-        title=title.strip(),
-        deck=deck.strip(),
+    config = CourseConfig(
+        title=(title or "").strip() or "Untitled course",
+        deck=(deck or title or "").strip() or "Untitled course",
         tag=tag,
         topics=topics,
         print=print_cfg,
         templates=templates,
         path=path,
     )
+    return config, c.diagnostics
 
 
 def _load_topics(c: _Checker, top: _LineDict) -> tuple[TopicConfig, ...]:
@@ -304,8 +338,10 @@ def _load_topics(c: _Checker, top: _LineDict) -> tuple[TopicConfig, ...]:
         if "videos" not in data:
             c.error(data.line, f"{where} needs a 'videos' key, e.g. videos: 1-3")
         elif span is None or span[0] > span[1] or span[0] < 0:
-            c.error(data.lines["videos"],
-                    f"{where}.videos must be a range like 4-7 (first-last, inclusive), not {videos!r}")
+            c.error(
+                data.lines["videos"],
+                f"{where}.videos must be a range like 4-7 (first-last, inclusive), not {videos!r}",
+            )
         focus = c.get(data, "focus", where, bool, False)
         answers = c.get(data, "handout_answers", where, str, None, check=_one_of(ANSWER_MODES))
         if title and span and span[0] <= span[1]:
@@ -318,10 +354,12 @@ def _load_print(c: _Checker, top: _LineDict) -> PrintConfig:
     defaults = PrintConfig()
     paper = c.get(data, "paper", "print", str, defaults.paper, check=_one_of(PAPER_SIZES))
     positive = lambda v: None if 3 <= v <= 30 else "must be between 3 and 30 (points)"  # noqa: E731
-    floor = float(c.get(data, "min_font_pt", "print", (int, float), defaults.min_font_pt,
-                        check=positive))
-    ceiling = float(c.get(data, "max_font_pt", "print", (int, float), defaults.max_font_pt,
-                          check=positive))
+    floor = float(
+        c.get(data, "min_font_pt", "print", (int, float), defaults.min_font_pt, check=positive)
+    )
+    ceiling = float(
+        c.get(data, "max_font_pt", "print", (int, float), defaults.max_font_pt, check=positive)
+    )
     if ceiling < floor:
         c.error(data.lines.get("max_font_pt", data.line), "print.max_font_pt is below min_font_pt")
     sheets = {}
@@ -331,8 +369,14 @@ def _load_print(c: _Checker, top: _LineDict) -> PrintConfig:
         sheet = c.mapping(data.get(name), where, data.lines.get(name, data.line), SHEET_KEYS)
         sheets[name] = SheetConfig(
             answers=c.get(sheet, "answers", where, str, base.answers, check=_one_of(ANSWER_MODES)),
-            columns=c.get(sheet, "columns", where, int, base.columns,
-                          check=lambda v: None if 1 <= v <= 6 else "must be between 1 and 6"),
+            columns=c.get(
+                sheet,
+                "columns",
+                where,
+                int,
+                base.columns,
+                check=lambda v: None if 1 <= v <= 6 else "must be between 1 and 6",
+            ),
             landscape=c.get(sheet, "landscape", where, bool, base.landscape),
         )
     return PrintConfig(paper=paper, min_font_pt=floor, max_font_pt=ceiling, **sheets)

@@ -7,8 +7,8 @@ traceback) and exits with :attr:`exit_code`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import click
 

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import CONFIG_NAME, CourseConfig, load_config, slugify
+from .config import CONFIG_NAME, CourseConfig, read_config, slugify
 from .errors import ContentError, Diagnostic
 from .model import Course, Location, Notes, Topic, Video
 from .parse import parse_source
@@ -34,16 +34,11 @@ def load_course(source: Path, display: str | None = None) -> Loaded:
     """
     shown = display if display is not None else str(source)
     config_shown = f"{shown}/{CONFIG_NAME}"
-    errors: list[Diagnostic] = []
-    config: CourseConfig | None = None
-    try:
-        config = load_config(source / CONFIG_NAME, config_shown)
-    except ContentError as exc:
-        errors.extend(exc.diagnostics)
+    config, errors = read_config(source / CONFIG_NAME, config_shown)
     parsed = parse_source(source, shown)
     errors.extend(parsed.errors)
     course = None
-    if config is not None and not parsed.errors:
+    if config is not None and parsed.notes.videos:
         course = assemble(config, parsed.notes, shown, config_shown, errors)
     if errors or course is None:
         raise ContentError(errors)
@@ -61,39 +56,50 @@ def assemble(
     for index, tc in enumerate(config.topics, 1):
         for end, number in (("starts", tc.first), ("ends", tc.last)):
             if number not in by_number:
-                errors.append(Diagnostic(
-                    config_shown, tc.line,
-                    f"topic {tc.title!r} {end} at video {number}, but the notes have no "
-                    f"video {number}; fix its 'videos' range",
-                ))
+                errors.append(
+                    Diagnostic(
+                        config_shown,
+                        tc.line,
+                        f"topic {tc.title!r} {end} at video {number}, but the notes have no "
+                        f"video {number}; fix its 'videos' range",
+                    )
+                )
         members: list[Video] = []
         for number in range(tc.first, tc.last + 1):
             if number in owner:
-                errors.append(Diagnostic(
-                    config_shown, tc.line,
-                    f"video {number} is in two topics: {owner[number]!r} and {tc.title!r}; "
-                    "make the ranges not overlap",
-                ))
+                errors.append(
+                    Diagnostic(
+                        config_shown,
+                        tc.line,
+                        f"video {number} is in two topics: {owner[number]!r} and {tc.title!r}; "
+                        "make the ranges not overlap",
+                    )
+                )
                 continue
             owner[number] = tc.title
             if number in by_number:
                 members.append(by_number[number])
-        topics.append(Topic(
-            index=index,
-            title=tc.title,
-            slug=f"{index:02d}-{slugify(tc.title)}",
-            focus=tc.focus,
-            videos=tuple(members),
-            handout_answers=tc.handout_answers or config.print.handouts.answers,
-            loc=Location(config_name, tc.line),
-        ))
+        topics.append(
+            Topic(
+                index=index,
+                title=tc.title,
+                slug=f"{index:02d}-{slugify(tc.title)}",
+                focus=tc.focus,
+                videos=tuple(members),
+                handout_answers=tc.handout_answers or config.print.handouts.answers,
+                loc=Location(config_name, tc.line),
+            )
+        )
     for video in notes.videos:
         if video.number not in owner:
-            errors.append(Diagnostic(
-                f"{shown}/{video.loc.file}", video.loc.line,
-                f"video {video.number} is in no topic; add it to a topic's 'videos' range "
-                f"in {config_shown}",
-            ))
+            errors.append(
+                Diagnostic(
+                    f"{shown}/{video.loc.file}",
+                    video.loc.line,
+                    f"video {video.number} is in no topic; add it to a topic's 'videos' range "
+                    f"in {config_shown}",
+                )
+            )
     if errors:
         return None
     return Course(config=config, front_matter=notes.front_matter, topics=tuple(topics))

@@ -7,8 +7,8 @@ renderers turn it into HTML. Nothing here knows about Anki or PDF.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from .config import CourseConfig
 

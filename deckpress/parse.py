@@ -13,6 +13,7 @@ This module knows nothing of Anki or PDF.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +28,14 @@ _VIDEO = re.compile(r"^\s*video\s+(\d+)\s*(?:[—–:.]|-{1,2})?\s*(.*?)\s*$", r
 _POINTS = re.compile(
     r"^(what to remember|key points|key takeaways|takeaways|remember)\b", re.IGNORECASE
 )
-_QUESTIONS = re.compile(r"^(interview questions|questions|interview q\s*&\s*a|q\s*&\s*a)\b",
-                        re.IGNORECASE)
+_QUESTIONS = re.compile(
+    r"^(interview questions|questions|interview q\s*&\s*a|q\s*&\s*a)\b", re.IGNORECASE
+)
 _QLABEL = re.compile(r"^\s*Q\s*(\d+)\s*[.):—–-]?\s+(?=\S)|^\s*Q\s*(\d+)\s*[.):—–-]\s*$")
 # The same label in source form, possibly wrapped in bold markers: ``**Q1.**`` or ``**Q1. …``.
-_QLABEL_SRC = re.compile(r"^(?P<open>\*\*|__)?\s*Q\s*(?P<num>\d+)\s*[.):—–-]?\s*(?P<close>\*\*|__)?\s*")
+_QLABEL_SRC = re.compile(
+    r"^(?P<open>\*\*|__)?\s*Q\s*(?P<num>\d+)\s*[.):—–-]?\s*(?P<close>\*\*|__)?\s*"
+)
 _MARKER_SRC = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
 
 _md = MarkdownIt("commonmark")
@@ -83,10 +87,28 @@ def parse_source(source: Path, display: str | None = None) -> ParseResult:
             errors.append(Diagnostic(where, line, "not valid UTF-8; save the file as UTF-8"))
             continue
         parsed = parse_text(text, name)
+        if not parsed.videos and not parsed.errors:
+            warnings.append(
+                Diagnostic(
+                    where,
+                    0,
+                    "no videos in this file (a video starts with "
+                    "a heading like '## Video 1 — Title')",
+                )
+            )
         videos.extend(parsed.videos)
         front.extend(parsed.front_matter)
         errors.extend(_relocate(d, where) for d in parsed.errors)
         warnings.extend(_relocate(d, where) for d in parsed.warnings)
+    if files and not videos and not errors:
+        errors.append(
+            Diagnostic(
+                shown,
+                0,
+                "no videos found in the notes; a video starts with a "
+                "heading like '## Video 1 — Title'",
+            )
+        )
     errors.extend(_check_numbers(videos, shown, warnings))
     notes = Notes(files=tuple(names), front_matter=tuple(front), videos=tuple(videos))
     return ParseResult(notes, errors, warnings)
@@ -108,22 +130,28 @@ def _check_numbers(videos: list[Video], shown: str, warnings: list[Diagnostic]) 
     for video in videos:
         first = seen.get(video.number)
         if first is not None:
-            errors.append(Diagnostic(
-                f"{shown}/{video.loc.file}", video.loc.line,
-                f"duplicate video number {video.number} (also at {first.loc}); "
-                "renumber one of them",
-            ))
+            errors.append(
+                Diagnostic(
+                    f"{shown}/{video.loc.file}",
+                    video.loc.line,
+                    f"duplicate video number {video.number} (also at {first.loc}); "
+                    "renumber one of them",
+                )
+            )
         else:
             seen[video.number] = video
     numbers = sorted(seen)
-    for before, after in zip(numbers, numbers[1:]):
+    for before, after in itertools.pairwise(numbers):
         if after > before + 1:
             missing = f"{before + 1}" if after == before + 2 else f"{before + 1}–{after - 1}"
             video = seen[after]
-            warnings.append(Diagnostic(
-                f"{shown}/{video.loc.file}", video.loc.line,
-                f"video numbering jumps from {before} to {after} (missing {missing})",
-            ))
+            warnings.append(
+                Diagnostic(
+                    f"{shown}/{video.loc.file}",
+                    video.loc.line,
+                    f"video numbering jumps from {before} to {after} (missing {missing})",
+                )
+            )
     return errors
 
 
@@ -196,8 +224,11 @@ class _FileParser:
             if video.questions:
                 video.questions[-1].answer.append(span)
             else:
-                self.error(span[0], "text under 'Interview Questions' before the first "
-                           "question; start each question with a bold line like '**Q1. …?**'")
+                self.error(
+                    span[0],
+                    "text under 'Interview Questions' before the first "
+                    "question; start each question with a bold line like '**Q1. …?**'",
+                )
         elif video.section == "points":
             video.points.append((span[0], self.source([span])))
         else:
@@ -215,7 +246,7 @@ class _FileParser:
             elif token.type == "paragraph_open":
                 self.paragraph(tokens[i + 1])
             elif token.type in ("bullet_list_open", "ordered_list_open"):
-                self.listing(tokens[i:j + 1])
+                self.listing(tokens[i : j + 1])
             elif token.type == "hr":
                 pass  # a separator, not content
             elif token.map:
@@ -224,7 +255,8 @@ class _FileParser:
         self.finish_video()
         front = [
             FrontMatter(self.source(ranges), self.loc(ranges[0][0]))
-            for ranges in self.front if ranges
+            for ranges in self.front
+            if ranges
         ]
         return FileResult(self.videos, front, self.errors, self.warnings)
 
@@ -258,8 +290,10 @@ class _FileParser:
         self.finish_video()
         assert token.map is not None
         if not title:
-            self.error(token.map[0], f"video {number} has no title; write "
-                       f"'{'#' * level} Video {number} — Title'")
+            self.error(
+                token.map[0],
+                f"video {number} has no title; write '{'#' * level} Video {number} — Title'",
+            )
         self.video = _Video(number, title, token.map[0], level)
 
     def start_question(self, source_line: str, line0: int) -> None:
@@ -284,7 +318,7 @@ class _FileParser:
                 or (video.section == "questions" and whole_bold and plain.rstrip().endswith("?"))
             ):
                 video.section = "questions"
-                self.start_question(" ".join(self.lines[start:end]), start)
+                self.start_question("\n".join(self.lines[start:end]), start)
                 continue
             self.content((start, end))
 
@@ -301,13 +335,13 @@ class _FileParser:
 
     def item_text(self, span: list[int]) -> str:
         """A list item's source without its marker, continuation lines de-indented."""
-        lines = self.lines[span[0]:span[1]]
+        lines = self.lines[span[0] : span[1]]
         marker = _MARKER_SRC.match(lines[0])
         indent = marker.end() if marker else 0
         out = [lines[0][indent:]]
         for line in lines[1:]:
             stripped = len(line) - len(line.lstrip(" "))
-            out.append(line[min(indent, stripped):])
+            out.append(line[min(indent, stripped) :])
         return "\n".join(out).strip("\n").rstrip()
 
     def finish_video(self) -> None:
@@ -318,22 +352,30 @@ class _FileParser:
         for q in video.questions:
             answer = self.source(q.answer)
             if not answer:
-                self.error(q.line, f"{q.label or 'question'} has no answer; write the answer "
-                           "on the line after the question (or in the next paragraph)")
+                self.error(
+                    q.line,
+                    f"{q.label or 'question'} has no answer; write the answer "
+                    "on the line after the question (or in the next paragraph)",
+                )
             start = q.answer[0][0] if q.answer else q.line
             questions.append(Question(q.label, q.prompt, answer, self.loc(q.line), self.loc(start)))
         points = tuple(KeyPoint(text, self.loc(line)) for line, text in video.points if text)
         if not points and not questions:
-            self.error(video.line, f"video {video.number} has no key points and no questions; "
-                       "add a 'What to remember' list or an 'Interview Questions' section")
-        self.videos.append(Video(
-            number=video.number,
-            title=video.title,
-            key_points=points,
-            questions=tuple(questions),
-            loc=self.loc(video.line),
-            intro=self.source(video.intro),
-        ))
+            self.error(
+                video.line,
+                f"video {video.number} has no key points and no questions; "
+                "add a 'What to remember' list or an 'Interview Questions' section",
+            )
+        self.videos.append(
+            Video(
+                number=video.number,
+                title=video.title,
+                key_points=points,
+                questions=tuple(questions),
+                loc=self.loc(video.line),
+                intro=self.source(video.intro),
+            )
+        )
 
 
 def parse_text(text: str, name: str) -> FileResult:
@@ -416,7 +458,7 @@ def _line_groups(inline: Token, lines: list[str]) -> list[tuple[int, int, list[T
         return [(start, end, children)]
     out = []
     line = start
-    for group, count in zip(groups, breaks):
+    for group, count in zip(groups, breaks, strict=True):
         out.append((line, line + count, group))
         line += count
     return out
@@ -425,7 +467,7 @@ def _line_groups(inline: Token, lines: list[str]) -> list[tuple[int, int, list[T
 def _strip_video_label(heading: str) -> str:
     """``Video 12 — Title`` (markdown source) -> ``Title``."""
     m = re.match(r"^\s*(?:\*\*|__)?\s*video\s+\d+\s*(?:[—–:.]|-{1,2})?\s*", heading, re.IGNORECASE)
-    title = heading[m.end():] if m else heading
+    title = heading[m.end() :] if m else heading
     if m and m.group(0).lstrip().startswith(("**", "__")):
         title = re.sub(r"(\*\*|__)\s*$", "", title)
     return title.strip()
@@ -439,7 +481,7 @@ def _split_question(line: str) -> tuple[str, str]:
     if m and re.match(r"^(\*\*|__)?\s*Q\s*\d+", text):
         label = f"Q{int(m.group('num'))}"
         opener, closer = m.group("open"), m.group("close")
-        text = text[m.end():]
+        text = text[m.end() :]
         if opener and not closer:
             text = _unwrap_end(text, opener)  # "**Q1. Why …?**": close at the end
         elif opener and closer:
