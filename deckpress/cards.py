@@ -1,0 +1,317 @@
+"""The course model -> the deck's notes: fields (HTML), tags, clozes and media.
+
+Nothing here knows about genanki or the package format; ``deck.py`` packs what
+this module renders. Field HTML comes from :mod:`deckpress.render` (markdown-it,
+raw HTML escaped) and the ``card_fields.html`` macros, then is made *Anki-safe*:
+``{``, ``}`` and ``[`` become character references everywhere, and ``:`` too
+inside a cloze, so Anki's cloze and ``[sound:…]`` parsers never see the user's
+text while the browser still shows it verbatim.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from markupsafe import Markup, escape
+
+from .config import CourseConfig, slugify
+from .errors import Diagnostic
+from .identity import NoteRecord
+from .model import Course, Location, Topic, Video
+from .notetypes import KEYPOINTS, QA, SOURCE_FIELD, NoteType
+from .render import html_block, html_inline
+from .templating import get_env
+
+FIELDS_TEMPLATE = "card_fields.html"
+TERM_MAX_CHARS = 80
+"""A ``term: definition`` bullet hides only the definition when the term is at most this long."""
+VIDEO_TAG_DIGITS = 3
+
+
+@dataclass(frozen=True)
+class SourceNote:
+    """One note of the deck as the notes define it (before identity and rendering)."""
+
+    kind: str
+    """``qa`` or ``keypoints``."""
+    video: int
+    """Video number."""
+    index: int
+    """Position among the video's notes of this kind (0-based)."""
+    topic: str
+    """Topic label, e.g. ``05 Loss functions & backpropagation`` (also the subdeck name)."""
+    parts: tuple[str, ...]
+    """Markdown source: ``(question, answer)``, or one entry per key-point bullet."""
+    locs: tuple[Location, ...]
+    """Where each part starts."""
+    due: int
+    """Position in course order (new cards are studied in this order)."""
+    origin: Video
+    """The video it comes from."""
+    section: Topic
+    """The topic it belongs to."""
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A local image packed into the deck."""
+
+    name: str
+    """File name in Anki's media folder (``stem-<content hash>.ext``)."""
+    path: Path
+    """The file on disk."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A note's Anki content."""
+
+    note_type: NoteType
+    fields: tuple[str, ...]
+    """Field HTML in the note type's field order."""
+    tags: tuple[str, ...]
+    """Sorted, space-free."""
+    media: tuple[MediaFile, ...] = ()
+    source_file: str = ""
+    """Notes file the note comes from (its line number is left out of the fingerprint)."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes exactly when Anki would show something else (line numbers aside)."""
+        source = self.note_type.fields.index(SOURCE_FIELD)
+        stable = [f for i, f in enumerate(self.fields) if i != source]
+        data = json.dumps(
+            [self.note_type.id, stable, self.source_file, self.tags], ensure_ascii=False
+        )
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
+def collect(course: Course) -> tuple[SourceNote, ...]:
+    """Every note of the deck in course order: per video its key points, then its questions."""
+    notes: list[SourceNote] = []
+    for topic in course.topics:
+        for video in topic.videos:
+            common = dict(video=video.number, topic=deck_label(topic), origin=video, section=topic)
+            if video.key_points:
+                notes.append(
+                    SourceNote(
+                        kind=KEYPOINTS.kind,
+                        index=0,
+                        due=len(notes) + 1,
+                        parts=tuple(p.text for p in video.key_points),
+                        locs=tuple(p.loc for p in video.key_points),
+                        **common,
+                    )
+                )
+            for index, q in enumerate(video.questions):
+                notes.append(
+                    SourceNote(
+                        kind=QA.kind,
+                        index=index,
+                        due=len(notes) + 1,
+                        parts=(q.prompt, q.answer),
+                        locs=(q.loc, q.answer_loc),
+                        **common,
+                    )
+                )
+    return tuple(notes)
+
+
+def deck_label(topic: Topic) -> str:
+    """The subdeck name of a topic (``::`` would nest decks, so it is flattened)."""
+    return topic.label.replace("::", ":")
+
+
+def tags_for(tag: str, kind: str, video: int, topic_slug: str, focus: bool) -> tuple[str, ...]:
+    """Hierarchical, space-free tags namespaced by the course tag."""
+    tags = [
+        f"{tag}::kind::{kind}",
+        f"{tag}::topic::{topic_slug}",
+        f"{tag}::video::{video:0{VIDEO_TAG_DIGITS}d}",
+    ]
+    if focus:
+        tags.append(f"{tag}::focus")
+    return tuple(sorted(tags))
+
+
+def removed_tag(tag: str) -> str:
+    """The tag the clean-up package puts on notes deleted from the notes."""
+    return f"{tag}::removed"
+
+
+# --------------------------------------------------------------------------
+# Anki-safe HTML
+
+
+def anki_safe(text: str, cloze: bool = False) -> Markup:
+    """Hide ``{ } [`` (and ``:`` inside a cloze) from Anki's parsers; browsers show them as-is."""
+    text = str(text).replace("{", "&#123;").replace("}", "&#125;").replace("[", "&#91;")
+    if cloze:
+        text = text.replace(":", "&#58;")
+    return Markup(text)
+
+
+_SCAN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>|(:\s+)|(\s=\s)")
+_VOID = {"br", "img", "hr", "input", "wbr"}
+_PARAGRAPH = re.compile(r"<p>((?:(?!<p>).)*)</p>", re.DOTALL)
+
+
+def split_term(inline_html: str) -> tuple[str, str, str] | None:
+    """``term: definition`` / ``term = definition`` -> ``(term, separator, definition)``.
+
+    Only the first separator outside any element (code, emphasis, links) counts,
+    and only when the term is short and the definition not empty.
+    """
+    depth = 0
+    for m in _SCAN.finditer(inline_html):
+        if m.group(2):
+            if m.group(2).lower() not in _VOID and not m.group(3):
+                depth += -1 if m.group(1) else 1
+            continue
+        if depth:
+            continue
+        term, rest = inline_html[: m.start()], inline_html[m.end() :]
+        plain = html.unescape(re.sub(r"<[^>]+>", "", term)).strip()
+        if plain and len(plain) <= TERM_MAX_CHARS and rest.strip():
+            return term, m.group(0), rest
+        return None
+    return None
+
+
+def cloze_point(text_html: str, ord_: int) -> Markup:
+    """One bullet with its cloze: the definition of a ``term: definition``, else everything."""
+    whole = _PARAGRAPH.fullmatch(text_html)
+    parts = split_term(whole.group(1)) if whole else None
+    if parts is None:
+        body = whole.group(1) if whole else text_html
+        return Markup(f"{{{{c{ord_}::{anki_safe(body, cloze=True)}}}}}")
+    term, separator, definition = parts
+    return Markup(
+        f"{anki_safe(term)}{separator}{{{{c{ord_}::{anki_safe(definition, cloze=True)}}}}}"
+    )
+
+
+# --------------------------------------------------------------------------
+# Rendering
+
+
+_IMG_SRC = re.compile(r'(<img\s[^>]*?src=")([^"]*)(")')
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//)")
+
+
+class FieldRenderer:
+    """Renders notes to :class:`Rendered`, collecting every missing-image problem."""
+
+    def __init__(self, config: CourseConfig, source: Path, shown: str | None = None):
+        self.config = config
+        self.source = source
+        self.shown = shown if shown is not None else source.as_posix()
+        self.macros = get_env(config.templates).get_template(FIELDS_TEMPLATE).module
+        self.errors: list[Diagnostic] = []
+
+    def note(self, note: SourceNote, ords: Sequence[int]) -> Rendered:
+        """A note of this build (``ords``: the cloze number of each key-point bullet)."""
+        media: list[MediaFile] = []
+        html_parts = [
+            self._images(render(text), text, loc, media)
+            for render, text, loc in zip(
+                _renderers(note.kind, note.parts), note.parts, note.locs, strict=True
+            )
+        ]
+        video = self.macros.video(note.origin.number, html_inline(note.origin.title))
+        context = (video, escape(note.topic), escape(str(note.locs[0])))
+        note_type, fields = self._fields(note.kind, html_parts, ords, context)
+        tags = tags_for(
+            self.config.tag, note.kind, note.video, note.section.slug, note.section.focus
+        )
+        return Rendered(note_type, fields, tags, tuple(media), note.locs[0].file)
+
+    def removed(self, record: NoteRecord) -> Rendered:
+        """A tombstone's last content, tagged ``<tag>::removed``, for the clean-up package.
+
+        Its images are not packed (the notes file may be gone), so a picture in a removed
+        note can show as missing; the note is on its way out.
+        """
+        renderers = _renderers(record.kind, record.parts)
+        html_parts = [render(text) for render, text in zip(renderers, record.parts, strict=True)]
+        context = (
+            self.macros.video(record.video, ""),
+            escape(record.topic),
+            self.macros.removed_source(""),
+        )
+        note_type, fields = self._fields(record.kind, html_parts, record.ords, context)
+        tags = tags_for(self.config.tag, record.kind, record.video, slugify(record.topic), False)
+        return Rendered(note_type, fields, tuple(sorted((*tags, removed_tag(self.config.tag)))))
+
+    def _fields(
+        self, kind: str, html_parts: Sequence[str], ords: Sequence[int], context: Sequence[str]
+    ) -> tuple[NoteType, tuple[str, ...]]:
+        """The note type and Anki-safe fields: content first, then Video, Topic, Source."""
+        tail = tuple(str(anki_safe(c)) for c in context)
+        if kind == QA.kind:
+            return QA, (str(anki_safe(html_parts[0])), str(anki_safe(html_parts[1])), *tail)
+        points = [cloze_point(h, o) for h, o in zip(html_parts, ords, strict=True)]
+        return KEYPOINTS, (str(self.macros.points(points)), *tail)
+
+    def _images(self, rendered: str, text: str, loc: Location, media: list[MediaFile]) -> str:
+        """Point ``<img src>`` at packed media files; record an error for each missing image."""
+
+        def pack(m: re.Match[str]) -> str:
+            src = unquote(html.unescape(m.group(2)))
+            line = _line_of(text, m.group(2), src, first=loc.line)
+            where = f"{self.shown}/{loc.file}" if self.shown else loc.file
+            if _SCHEME.match(src) and not src.startswith("data:"):
+                self.errors.append(
+                    Diagnostic(
+                        where,
+                        line,
+                        (
+                            f"image {src!r} is not a local file; cards must work offline: save it "
+                            "next to the notes and link it by a relative path"
+                        ),
+                    )
+                )
+                return m.group(0)
+            path = (self.source / loc.file).parent / src
+            if src.startswith("data:"):
+                return m.group(0)
+            if not path.is_file():
+                self.errors.append(
+                    Diagnostic(
+                        where,
+                        line,
+                        (
+                            f"image {src!r} not found (looked for {path.as_posix()}); fix the path, "
+                            f"which is relative to {loc.file}"
+                        ),
+                    )
+                )
+                return m.group(0)
+            data = path.read_bytes()
+            stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-") or "image"
+            name = f"{stem}-{hashlib.sha256(data).hexdigest()[:10]}{path.suffix.lower()}"
+            if all(f.name != name for f in media):
+                media.append(MediaFile(name, path))
+            return f"{m.group(1)}{escape(name)}{m.group(3)}"
+
+        return _IMG_SRC.sub(pack, rendered)
+
+
+def _renderers(kind: str, parts: Sequence[str]) -> Sequence[Callable[[str], Markup]]:
+    """Question prompts are one inline run; answers and bullets are blocks."""
+    return (html_inline, html_block) if kind == QA.kind else (html_block,) * len(parts)
+
+
+def _line_of(text: str, *needles: str, first: int) -> int:
+    """The source line where an image is referenced (``first`` = line of the text's start)."""
+    for offset, line in enumerate(text.split("\n")):
+        if any(n and n in line for n in needles):
+            return first + offset
+    return first

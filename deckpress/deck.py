@@ -1,0 +1,238 @@
+"""Model -> ``dist/<deck-slug>.apkg``: the only module that talks to genanki.
+
+One subdeck per topic (``Deck::01 Foundations``), two note types (see
+:mod:`deckpress.notetypes`), GUIDs and modification times from the state file
+(see :mod:`deckpress.identity`). Notes removed from the source go into a small
+clean-up package, ``dist/<deck-slug>-removed.apkg``, that re-tags them
+``<tag>::removed`` in a collection that has them; the main deck never contains
+them.
+
+Reproducible: fixed note type and deck ids, explicit per-note times, ids
+counted from those times, and zip entries with fixed dates, so the same notes
+and state file give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import json
+import logging
+import sqlite3
+import tempfile
+import time
+import zipfile
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import genanki
+
+from . import cards, deckreport, identity
+from .errors import ContentError
+from .model import Course
+from .notetypes import NOTE_TYPES, Look, NoteType, load_look
+from .output import atomic_path
+from .pipeline import ArtifactResult, BuildOptions
+
+log = logging.getLogger(__name__)
+
+REMOVED_SUFFIX = "-removed"
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A note as it goes into a package."""
+
+    rendered: cards.Rendered
+    guid: str
+    deck: str
+    """Full deck name (``Deck::01 Foundations``)."""
+    due: int
+    """New-card position (course order)."""
+    mod: int
+    """Modification time (Unix seconds)."""
+
+
+def build(course: Course, options: BuildOptions, *, now: int | None = None) -> ArtifactResult:
+    """Write the deck (and the clean-up package) and update the state file.
+
+    ``now`` (Unix seconds) is the build's clock; tests pass it explicitly.
+    Nothing is written if anything fails.
+    """
+    now = int(time.time()) if now is None else int(now)
+    config = course.config
+    shown = options.source.as_posix()
+    state_path = options.source / identity.STATE_NAME
+    # what the last build left behind
+    state = identity.load_state(state_path, f"{shown}/{identity.STATE_NAME}")
+    # the notes of this build, in course order
+    notes = cards.collect(course)
+    # who is who: GUIDs and cloze numbers, matched against the last build
+    assignments = identity.assign(state, notes, config.tag)
+    # Anki fields, tags and media; every missing image is reported at once
+    renderer = cards.FieldRenderer(config, options.source, shown)
+    rendered = [renderer.note(n, a.ords) for n, a in zip(notes, assignments, strict=True)]
+    if renderer.errors:
+        raise ContentError(renderer.errors)
+    looks = {t.id: load_look(t, config.templates) for t in NOTE_TYPES.values()}
+    # modification times: only what changed moves forward
+    after, changes = identity.advance(
+        state,
+        notes,
+        assignments,
+        [r.fingerprint for r in rendered],
+        {i: look.hash for i, look in looks.items()},
+        now,
+    )
+    times = {t.id: t.changed for t in after.notetypes}
+    styles = {t: (looks[t.id], times[t.id]) for t in NOTE_TYPES.values()}
+    # the deck, and the clean-up package for notes removed from the source
+    packed = [
+        Packed(r, rec.guid, f"{config.deck}::{n.topic}", n.due, rec.changed)
+        for n, r, rec in zip(notes, rendered, after.notes, strict=True)
+    ]
+    deck_path = options.out / f"{config.deck_slug}.apkg"
+    removed_path = options.out / f"{config.deck_slug}{REMOVED_SUFFIX}.apkg"
+    files = [(deck_path, package(config.deck, packed, styles, description=config.title))]
+    if after.removed:
+        # in the parent deck, which a collection that has these notes already has
+        gone = [
+            Packed(renderer.removed(r), r.guid, config.deck, 0, r.removed) for r in after.removed
+        ]
+        files.append((removed_path, package(config.deck, gone, styles)))
+    files.append((state_path, identity.dump_state(after)))
+    written = write_all(files)
+    if not after.removed and removed_path.exists():
+        removed_path.unlink()  # every removed note came back
+    locations = {rec.guid: n.locs[0] for n, rec in zip(notes, after.notes, strict=True)}
+    report = deckreport.lines(
+        config,
+        notes,
+        changes,
+        locations,
+        deck_path,
+        removed_path if after.removed else None,
+        state_path,
+    )
+    # the artifact's files (written or already identical), plus the state file if it moved on
+    paths = [p for p, _ in files if p != state_path] + [p for p in written if p == state_path]
+    return ArtifactResult(paths=paths, report=report)
+
+
+# --------------------------------------------------------------------------
+# genanki, with explicit times
+
+
+class _Model(genanki.Model):
+    """A genanki model whose modification time is ours, not the build's clock."""
+
+    def __init__(self, note_type: NoteType, look: Look, mod: int):
+        super().__init__(
+            model_id=note_type.id,
+            name=look.name,
+            fields=[{"name": name} for name in note_type.fields],
+            templates=[{"name": note_type.template.name, "qfmt": look.front, "afmt": look.back}],
+            css=look.css,
+            model_type=genanki.Model.CLOZE if note_type.cloze else genanki.Model.FRONT_BACK,
+        )
+        self.mod = mod
+
+    def to_json(self, timestamp, deck_id):  # type: ignore[no-untyped-def]
+        data = super().to_json(timestamp, deck_id)
+        data["mod"] = self.mod
+        data["did"] = None  # not tied to whichever subdeck happened to be written last
+        return data
+
+
+class _Note(genanki.Note):
+    """A genanki note (and its cards) stamped with the note's own modification time."""
+
+    def __init__(self, note: Packed, model: _Model):
+        super().__init__(
+            model=model,
+            fields=list(note.rendered.fields),
+            tags=list(note.rendered.tags),
+            guid=note.guid,
+            due=note.due,
+        )
+        self.mod = note.mod
+
+    def write_to_db(self, cursor, timestamp, deck_id, id_gen):  # type: ignore[no-untyped-def]
+        super().write_to_db(cursor, self.mod, deck_id, id_gen)
+
+
+def deck_id(name: str) -> int:
+    """A fixed id per deck name (Anki matches decks by name; the id only has to be stable)."""
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return (1 << 40) + int.from_bytes(digest[:5], "big")
+
+
+def package(
+    deck_name: str,
+    notes: Sequence[Packed],
+    styles: dict[NoteType, tuple[Look, int]],
+    description: str = "",
+) -> bytes:
+    """The ``.apkg`` bytes for ``notes`` (in order), grouped into their subdecks."""
+    models = {t.id: _Model(t, look, mod) for t, (look, mod) in styles.items()}
+    decks = {deck_name: genanki.Deck(deck_id(deck_name), deck_name, description)}
+    for note in notes:
+        if note.deck not in decks:
+            decks[note.deck] = genanki.Deck(deck_id(note.deck), note.deck)
+        decks[note.deck].add_note(_Note(note, models[note.rendered.note_type.id]))
+    for deck in decks.values():
+        for model in models.values():
+            deck.add_model(model)
+    media = sorted(
+        {m.name: m for n in notes for m in n.rendered.media}.values(), key=lambda m: m.name
+    )
+    stamp = max([n.mod for n in notes] + [mod for _, mod in styles.values()])
+    with tempfile.TemporaryDirectory(prefix="deckpress-") as tmp:
+        db_path = Path(tmp) / "collection.anki2"
+        connection = sqlite3.connect(db_path)
+        try:
+            # note and card ids count up from the newest change: stable, and "added" dates
+            # of new cards in Anki are about right
+            genanki.Package(list(decks.values())).write_to_db(
+                connection.cursor(), stamp, itertools.count(stamp * 1000)
+            )
+            connection.commit()
+        finally:
+            connection.close()
+        database = db_path.read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        _zip_entry(archive, "collection.anki2", database)
+        names = {str(i): m.name for i, m in enumerate(media)}
+        _zip_entry(archive, "media", json.dumps(names, ensure_ascii=False).encode("utf-8"))
+        for i, m in enumerate(media):
+            _zip_entry(archive, str(i), m.path.read_bytes())
+    return buffer.getvalue()
+
+
+def _zip_entry(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = 0o644 << 16
+    archive.writestr(info, data)
+
+
+def write_all(files: Sequence[tuple[Path, bytes]]) -> list[Path]:
+    """Write every changed file, renaming them into place only once all are written.
+
+    A file whose bytes are already on disk is left untouched (no new mtime).
+    """
+    changed = [(p, data) for p, data in files if not (p.is_file() and p.read_bytes() == data)]
+    with ExitStack() as stack:
+        # entered in reverse so the renames happen in list order, the state file last
+        temps = {p: stack.enter_context(atomic_path(p)) for p, _ in reversed(changed)}
+        for path, data in changed:
+            temps[path].write_bytes(data)
+    for path, _ in changed:
+        log.debug("wrote %s", path)
+    return [p for p, _ in changed]

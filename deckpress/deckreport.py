@@ -1,0 +1,128 @@
+"""The deck's build report: cards per subdeck and what changed since the last build."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from .cards import SourceNote, removed_tag
+from .config import CourseConfig, slugify
+from .identity import Changes, NoteRecord
+from .model import Location
+from .render import html_inline
+
+MAX_LISTED = 20
+"""Per kind of change, list at most this many notes, then count the rest."""
+PROMPT_CHARS = 60
+
+
+def lines(
+    config: CourseConfig,
+    notes: Sequence[SourceNote],
+    changes: Changes,
+    locations: dict[str, Location],
+    deck_path: Path,
+    removed_path: Path | None,
+    state_path: Path,
+) -> list[str]:
+    """The report, one line per entry."""
+    return [
+        *_contents(config, notes, deck_path),
+        *_changes(config, changes, locations, removed_path, state_path),
+    ]
+
+
+def _contents(config: CourseConfig, notes: Sequence[SourceNote], deck_path: Path) -> list[str]:
+    per_deck: Counter[str] = Counter()
+    for note in notes:
+        per_deck[note.topic] += len(note.parts) if note.kind == "keypoints" else 1
+    questions = sum(1 for n in notes if n.kind == "qa")
+    videos = sum(1 for n in notes if n.kind == "keypoints")
+    points = sum(len(n.parts) for n in notes if n.kind == "keypoints")
+    out = [
+        f"deck {config.deck!r}: {sum(per_deck.values())} cards in {len(per_deck)} subdecks "
+        f"({questions} Q&A, {points} key points from {videos} videos) -> {deck_path}"
+    ]
+    width = max((len(label) for label in per_deck), default=0)
+    out += [f"  {label:<{width}}  {count:>4} cards" for label, count in per_deck.items()]
+    return out
+
+
+def _changes(
+    config: CourseConfig,
+    changes: Changes,
+    locations: dict[str, Location],
+    removed_path: Path | None,
+    state_path: Path,
+) -> list[str]:
+    if changes.first_build:
+        return [
+            f"first build: note identities saved in {state_path}; commit it, so rebuilt "
+            "decks update your cards instead of duplicating them"
+        ]
+    moved = {after.guid for _, after in changes.moved}
+    counts = [
+        (len(changes.new), "new"),
+        (len(changes.updated), "updated"),
+        (len(changes.moved), "moved to another topic"),
+        (len(changes.restored), "restored"),
+        (len(changes.removed), "removed"),
+    ]
+    summary = ", ".join(f"{n} {what}" for n, what in counts if n)
+    if not summary and not changes.emptied and not changes.restyled:
+        return ["no changes since the last build"]
+    out = [f"changes since the last build: {summary or 'notes unchanged'}"]
+    out += _listed("new", changes.new, locations)
+    out += _listed("updated", [r for r in changes.updated if r.guid not in moved], locations)
+    out += _listed("restored", changes.restored, locations)
+    for before, after in changes.moved[:MAX_LISTED]:
+        out.append(f"  moved    {_describe(after, locations)}: {before.topic} -> {after.topic}")
+    out += _more(len(changes.moved))
+    if changes.moved:
+        searches = dict.fromkeys(
+            f"tag:{config.tag}::topic::{slugify(a.topic)}" for _, a in changes.moved
+        )
+        out.append(
+            "  Anki keeps cards you already have in their old subdeck; to move them, search "
+            f"{' or '.join(searches)} in Browse and use Change Deck"
+        )
+    out += _listed("removed", changes.removed, locations)
+    if removed_path is not None and changes.removed:
+        out.append(
+            f"  Anki never deletes notes on import: import {removed_path} to tag every "
+            f"removed note, then search tag:{removed_tag(config.tag)} and delete them"
+        )
+    for record, ords in changes.emptied[:MAX_LISTED]:
+        numbers = ", ".join(f"c{o}" for o in ords)
+        out.append(
+            f"  emptied  {_describe(record, locations)}: bullet {numbers} removed; its card "
+            "is empty now (Anki: Tools > Empty Cards deletes it)"
+        )
+    out += _more(len(changes.emptied))
+    if changes.restyled:
+        out.append("  card templates or CSS changed: Anki restyles every card on import")
+    return out
+
+
+def _listed(what: str, records: Sequence[NoteRecord], locations: dict[str, Location]) -> list[str]:
+    out = [f"  {what:<8} {_describe(r, locations)}" for r in records[:MAX_LISTED]]
+    return out + _more(len(records))
+
+
+def _more(count: int) -> list[str]:
+    return [f"  … and {count - MAX_LISTED} more"] if count > MAX_LISTED else []
+
+
+def _describe(record: NoteRecord, locations: dict[str, Location]) -> str:
+    where = f"{locations[record.guid]} " if record.guid in locations else ""
+    if record.kind == "keypoints":
+        return f"{where}video {record.video} key points"
+    return f"{where}video {record.video} {_plain(record.parts[0])!r}"
+
+
+def _plain(markdown: str) -> str:
+    text = html.unescape(re.sub(r"<[^>]+>", "", str(html_inline(markdown)))).strip()
+    return text if len(text) <= PROMPT_CHARS else text[: PROMPT_CHARS - 1].rstrip() + "…"
