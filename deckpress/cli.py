@@ -1,26 +1,62 @@
 """Command line: parse options, call one library function, report.
 
-``deckpress`` and ``python build.py`` run this same click group; with no
-command they run ``build``.
+``deckpress``, ``python build.py`` and ``python -m deckpress`` run this same
+click group; with no command they run ``build``. Heavy modules are imported
+inside the commands so a no-op build stays fast.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
-from .errors import Diagnostic
-from .load import Loaded, load_course
-from .pipeline import ARTIFACTS, BuildOptions
+from .artifacts import ARTIFACTS
+
+if TYPE_CHECKING:
+    from .errors import Diagnostic
+    from .pipeline import BuildOutcome
 
 SOURCE_HELP = "Folder with the notes (*.md) and course.yaml."
 
 
-def _source_option(f):
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    import logging
+
+    class Formatter(logging.Formatter):
+        """Warnings and errors say so; everything else is the bare message."""
+
+        def format(self, record: logging.LogRecord) -> str:
+            message = super().format(record)
+            if record.levelno >= logging.WARNING and not message.startswith(("warning:", "error:")):
+                return f"{record.levelname.lower()}: {message}"
+            return message
+
+    if quiet:
+        level = logging.ERROR
+    else:
+        level = (logging.WARNING, logging.INFO)[min(verbose, 1)] if verbose < 2 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(Formatter("%(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # third-party chatter (fontTools, WeasyPrint) only with -vv
+    for name in ("fontTools", "weasyprint"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)
+
+
+def _shown(source: Path) -> str:
+    return str(source).rstrip("/") or "."
+
+
+def _print_warnings(warnings: tuple[Diagnostic, ...]) -> None:
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+def source_option(f):
     return click.option(
         "--source",
         "source",
@@ -31,25 +67,37 @@ def _source_option(f):
     )(f)
 
 
-def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = (
-        logging.WARNING
-        if quiet
-        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
-    )
-    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
-
-
-def _load(source: Path, quiet: bool) -> Loaded:
-    loaded = load_course(source, display=str(source).rstrip("/") or ".")
-    if not quiet:
-        _print_warnings(loaded.warnings)
-    return loaded
-
-
-def _print_warnings(warnings: tuple[Diagnostic, ...]) -> None:
-    for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+def build_options(f):
+    """The options shared by ``build`` and ``watch``."""
+    options = [
+        source_option,
+        click.option(
+            "--out",
+            default="dist",
+            show_default=True,
+            help="Output folder.",
+            type=click.Path(file_okay=False, path_type=Path),
+        ),
+        click.option(
+            "--only",
+            "only",
+            multiple=True,
+            type=click.Choice(list(ARTIFACTS)),
+            help="Build just this artifact (repeatable).",
+        ),
+        click.option(
+            "--paper",
+            type=click.Choice(["a4", "letter"]),
+            default=None,
+            help="Paper size for the PDFs (default: print.paper in course.yaml).",
+        ),
+        click.option("--force", is_flag=True, help="Rebuild everything, even what is up to date."),
+        click.option("-q", "--quiet", is_flag=True, help="Print only errors."),
+        click.option("-v", "--verbose", count=True, help="Say more (repeat for debug output)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,61 +113,95 @@ def main(ctx: click.Context) -> None:
 
 
 @main.command()
-@_source_option
-@click.option(
-    "--out",
-    default="dist",
-    show_default=True,
-    help="Output folder.",
-    type=click.Path(file_okay=False, path_type=Path),
-)
-@click.option(
-    "--only",
-    "only",
-    multiple=True,
-    type=click.Choice(list(ARTIFACTS)),
-    help="Build just this artifact (repeatable).",
-)
-@click.option(
-    "--paper",
-    type=click.Choice(["a4", "letter"]),
-    default=None,
-    help="Paper size for the PDFs (default: print.paper in course.yaml).",
-)
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-@click.option("-v", "--verbose", count=True, help="Say more (repeat for debug output).")
+@build_options
 def build(
     source: Path = Path("source"),
     out: Path = Path("dist"),
     only: tuple[str, ...] = (),
     paper: str | None = None,
+    force: bool = False,
     quiet: bool = False,
     verbose: int = 0,
 ) -> None:
-    """Build dist/ from the notes: deck, cheat sheets and handouts."""
-    from .pipeline import build as run_build
+    """Build dist/ from the notes: deck, cheat sheets and handouts.
+
+    Only what changed is rebuilt; --force rebuilds everything.
+    """
+    from .incremental import nothing_changed, options_key
+
+    only = only or tuple(ARTIFACTS)
+    # the no-op fast path: nothing but hashing, before any heavy import
+    if not force and nothing_changed(out, options_key(only, paper)):
+        if not quiet:
+            click.echo(f"{out} is up to date (nothing changed since the last build)")
+        return
+    from .pipeline import BuildOptions, run
 
     _setup_logging(verbose, quiet)
-    loaded = _load(source, quiet)
-    options = BuildOptions(source=source, out=out, only=only or tuple(ARTIFACTS), paper=paper)
-    results = run_build(loaded, options)
+    outcome = run(BuildOptions(source, out, only, paper, force), _shown(source))
     if not quiet:
-        for result in results.values():
-            for line in result.report:
-                click.echo(line)
-            for path in result.paths:
-                click.echo(f"wrote {path}")
+        show(outcome, out)
+
+
+def show(outcome: BuildOutcome, out: Path) -> None:
+    """Print warnings, each artifact's report, and what was written."""
+    _print_warnings(outcome.warnings)
+    for result in outcome.results.values():
+        for line in result.report:
+            click.echo(line)
+    if outcome.rebuilt:
+        for path in outcome.rebuilt:
+            click.echo(f"wrote {path}")
+    else:
+        click.echo(f"{out} is up to date (no artifact changed)")
 
 
 @main.command()
-@_source_option
+@build_options
+@click.option(
+    "--debounce",
+    default=300,
+    show_default=True,
+    type=click.IntRange(10, 10_000),
+    help="Wait this many milliseconds for more saves before rebuilding.",
+)
+def watch(
+    source: Path,
+    out: Path,
+    only: tuple[str, ...],
+    paper: str | None,
+    force: bool,
+    quiet: bool,
+    verbose: int,
+    debounce: int,
+) -> None:
+    """Rebuild whenever the notes, course.yaml or templates change (Ctrl-C stops)."""
+    from .pipeline import BuildOptions
+    from .watch import watch as run_watch
+
+    _setup_logging(verbose, quiet)
+    options = BuildOptions(source, out, only or tuple(ARTIFACTS), paper, force)
+    run_watch(
+        options,
+        _shown(source),
+        report=lambda line: click.echo(line, err=True),
+        show=lambda outcome: None if quiet else show(outcome, out),
+        debounce_ms=debounce,
+    )
+
+
+@main.command()
+@source_option
 def check(source: Path) -> None:
     """Parse and validate the notes; print a summary (exit 1 on problems)."""
-    loaded = _load(source, quiet=False)
+    from .load import load_course
+
+    loaded = load_course(source, display=_shown(source))
+    _print_warnings(loaded.warnings)
     click.echo(summary(loaded))
 
 
-def summary(loaded: Loaded) -> str:
+def summary(loaded) -> str:
     """A one-screen table: videos, questions and key points per topic."""
     course = loaded.course
     rows = [

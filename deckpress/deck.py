@@ -32,6 +32,7 @@ import genanki
 
 from . import cards, deckreport, identity
 from .errors import ContentError
+from .incremental import fingerprint
 from .model import Course
 from .notetypes import NOTE_TYPES, Look, NoteType, load_look
 from .output import atomic_path
@@ -67,6 +68,15 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
     config = course.config
     shown = options.source.as_posix()
     state_path = options.source / identity.STATE_NAME
+    deck_path = options.out / f"{config.deck_slug}.apkg"
+    removed_path = options.out / f"{config.deck_slug}{REMOVED_SUFFIX}.apkg"
+    looks = {t.id: load_look(t, config.templates) for t in NOTE_TYPES.values()}
+    # up to date: same notes, same card templates, same state file as the last build
+    context = options.context
+    key = _key(course, looks, state_path)
+    previous = [deck_path] + [removed_path] * (str(removed_path) in context.previous.outputs)
+    if all([context.fresh(path, key) for path in previous]):
+        return ArtifactResult(report=[f"deck: up to date ({deck_path})"])
     # what the last build left behind
     state = identity.load_state(state_path, f"{shown}/{identity.STATE_NAME}")
     # the notes of this build, in course order
@@ -78,7 +88,6 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
     rendered = [renderer.note(n, a.ords) for n, a in zip(notes, assignments, strict=True)]
     if renderer.errors:
         raise ContentError(renderer.errors)
-    looks = {t.id: load_look(t, config.templates) for t in NOTE_TYPES.values()}
     # modification times: only what changed moves forward
     after, changes = identity.advance(
         state,
@@ -95,8 +104,6 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
         Packed(r, rec.guid, f"{config.deck}::{n.topic}", n.due, rec.changed)
         for n, r, rec in zip(notes, rendered, after.notes, strict=True)
     ]
-    deck_path = options.out / f"{config.deck_slug}.apkg"
-    removed_path = options.out / f"{config.deck_slug}{REMOVED_SUFFIX}.apkg"
     files = [(deck_path, package(config.deck, packed, styles, description=config.title))]
     if after.removed:
         # in the parent deck, which a collection that has these notes already has
@@ -120,7 +127,17 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
     )
     # the artifact's files (written or already identical), plus the state file if it moved on
     paths = [p for p, _ in files if p != state_path] + [p for p in written if p == state_path]
+    key = _key(course, looks, state_path)  # the state file has moved on
+    for path in paths:
+        if path != state_path:
+            (context.wrote if path in written else context.kept)(path, key)
     return ArtifactResult(paths=paths, report=report)
+
+
+def _key(course: Course, looks: dict[int, Look], state_path: Path) -> str:
+    """Everything the deck shows: the model, the card looks and the state file's bytes."""
+    state = state_path.read_bytes() if state_path.is_file() else b""
+    return fingerprint(course, sorted((i, look.hash) for i, look in looks.items()), state)
 
 
 # --------------------------------------------------------------------------

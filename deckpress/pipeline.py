@@ -1,7 +1,10 @@
-"""The build orchestrator: load -> validate -> write each artifact.
+"""The build orchestrator: load -> validate -> write each artifact that is out of date.
 
 Each artifact is a module exposing ``build(course, options) -> ArtifactResult``;
-they are imported lazily so a deck-only build never imports WeasyPrint.
+they are imported lazily so a deck-only build never imports WeasyPrint. Before
+writing a file, an artifact asks ``options.context.fresh(path, key)`` whether
+the file already holds what ``key`` (a fingerprint of everything that file
+shows) describes; it then skips the work. See :mod:`deckpress.incremental`.
 """
 
 from __future__ import annotations
@@ -11,16 +14,41 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .load import Loaded
+from .artifacts import ARTIFACTS
+from .incremental import Manifest, build_lock, options_key, tree_hashes
 
 log = logging.getLogger(__name__)
 
-# artifact name -> module implementing it (in build order)
-ARTIFACTS: dict[str, str] = {
-    "deck": "deckpress.deck",
-    "cheatsheet": "deckpress.cheatsheet",
-    "handouts": "deckpress.handouts",
-}
+
+class BuildContext:
+    """What the last build wrote, and what this build has written so far."""
+
+    def __init__(self, previous: Manifest, force: bool = False):
+        self.previous = previous
+        self.force = force
+        self.outputs: dict[str, str] = {}
+        """Every output this build produced or kept: ``{path: key}``."""
+        self.rebuilt: list[Path] = []
+        """Outputs actually (re)written by this build."""
+
+    def fresh(self, path: Path, key: str) -> bool:
+        """True (and ``path`` is kept) when ``path`` is intact and was built from ``key``."""
+        entry = self.previous.outputs.get(str(path))
+        if self.force or entry is None or entry["key"] != key:
+            return False
+        if not self.previous.output_intact(path):
+            return False
+        self.outputs[str(path)] = key
+        return True
+
+    def kept(self, path: Path, key: str) -> None:
+        """Record that ``path`` already held exactly what ``key`` describes."""
+        self.outputs[str(path)] = key
+
+    def wrote(self, path: Path, key: str) -> None:
+        """Record that ``path`` was just written from ``key``."""
+        self.outputs[str(path)] = key
+        self.rebuilt.append(path)
 
 
 @dataclass(frozen=True)
@@ -35,6 +63,15 @@ class BuildOptions:
     """Artifacts to build."""
     paper: str | None = None
     """Paper size override (``a4``/``letter``); ``None`` = from course.yaml."""
+    force: bool = False
+    """Rebuild everything, even what is up to date."""
+    context: BuildContext = field(default_factory=lambda: BuildContext(Manifest()), compare=False)
+    """Incremental-build bookkeeping (a fresh context rebuilds everything)."""
+
+    @property
+    def key(self) -> str:
+        """The options that change outputs, for the no-op check."""
+        return options_key(self.only, self.paper)
 
 
 @dataclass
@@ -45,7 +82,66 @@ class ArtifactResult:
     report: list[str] = field(default_factory=list)
 
 
-def build(loaded: Loaded, options: BuildOptions) -> dict[str, ArtifactResult]:
+@dataclass
+class BuildOutcome:
+    """The result of :func:`run`."""
+
+    results: dict[str, ArtifactResult]
+    rebuilt: list[Path]
+    warnings: tuple = ()
+
+
+def input_folders(options: BuildOptions, templates: Path | None) -> list[Path]:
+    """Every folder whose files a build reads: notes, built-in and user templates."""
+    from .templating import template_dirs
+
+    return [options.source, *template_dirs(templates)]
+
+
+def run(options: BuildOptions, display: str | None = None) -> BuildOutcome:
+    """The whole build: load, validate, then write what is out of date.
+
+    (The CLI first tries :func:`~deckpress.incremental.nothing_changed`, which
+    needs no parsing at all.) Raises :class:`~deckpress.errors.DeckpressError`
+    for user mistakes; nothing is written then.
+    """
+    from .load import load_course
+
+    # load + validate: every problem at once, before anything is written
+    loaded = load_course(options.source, display)
+    folders = input_folders(options, loaded.course.config.templates)
+    with build_lock(options.out):
+        previous = Manifest.read(options.out)
+        context = BuildContext(previous, force=options.force)
+        staged = BuildOptions(
+            options.source, options.out, options.only, options.paper, options.force, context
+        )
+        # write each requested artifact (each skips its own up-to-date files)
+        results = build(loaded.course, staged)
+        # remember what was read and written, for the next build
+        manifest = Manifest(
+            version=_version(),
+            options=options.key,
+            folders=[str(f) for f in folders],
+            inputs=tree_hashes(folders),
+        )
+        # outputs of artifacts not built this time stay known, so they are not redone later
+        for path, entry in previous.outputs.items():
+            if path not in context.outputs and previous.output_intact(Path(path)):
+                manifest.outputs[path] = entry
+        for path, key in context.outputs.items():
+            manifest.record_output(Path(path), key)
+        manifest.write(options.out)
+    return BuildOutcome(results, context.rebuilt, loaded.warnings)
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def build(course, options: BuildOptions) -> dict[str, ArtifactResult]:
     """Write every requested artifact of an already loaded, validated course."""
     results: dict[str, ArtifactResult] = {}
     for name, module_name in ARTIFACTS.items():
@@ -53,5 +149,5 @@ def build(loaded: Loaded, options: BuildOptions) -> dict[str, ArtifactResult]:
             continue
         module = importlib.import_module(module_name)
         log.info("building %s", name)
-        results[name] = module.build(loaded.course, options)
+        results[name] = module.build(course, options)
     return results

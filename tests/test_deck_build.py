@@ -198,4 +198,5 @@ def test_cli_builds_only_the_deck(source, tmp_path):
     assert result.exit_code == 0, result.output
     assert "deck 'Tricky': 11 cards" in result.output
     assert f"wrote {out / 'tricky.apkg'}" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["tricky.apkg"]
+    # only the deck (and the build's own bookkeeping folder)
+    assert sorted(p.name for p in out.iterdir()) == [".deckpress", "tricky.apkg"]

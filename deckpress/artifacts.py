@@ -1,0 +1,11 @@
+"""The artifacts a build can produce: name -> the module that renders it.
+
+Kept free of imports: the CLI reads it on the fast (no-op) path.
+"""
+
+ARTIFACTS: dict[str, str] = {
+    "deck": "deckpress.deck",
+    "cheatsheet": "deckpress.cheatsheet",
+    "handouts": "deckpress.handouts",
+}
+"""In build order. A new artifact is one module with ``build(course, options)`` plus an entry here."""

@@ -1,0 +1,158 @@
+"""Incremental builds: fingerprints of inputs, and a manifest of what was built from what.
+
+``dist/.deckpress/manifest.json`` records, after each successful build, the
+hash of every input file (notes, ``course.yaml``, the deck state file,
+templates) and, for every artifact written, the fingerprint of the part of the
+model it shows plus the bytes written. The next build
+
+- stops at once when no input file changed and every artifact is as written
+  (the *no-op* fast path: no YAML, no markdown, no WeasyPrint imported);
+- otherwise rebuilds only the artifacts whose fingerprint changed.
+
+This module must stay cheap to import: it is on the no-op path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+STATE_DIR = ".deckpress"
+MANIFEST = "manifest.json"
+LOCK = "build.lock"
+# Files in the source folder that are never inputs (editor droppings).
+_IGNORED_SUFFIXES = (".swp", ".tmp", "~")
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short stable hash of ``parts`` (their ``repr``; frozen dataclasses repr stably)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:32]
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:32]
+
+
+def tree_hashes(folders: Iterable[Path]) -> dict[str, str]:
+    """``{path: hash}`` of every file below each folder (sorted, hidden files skipped)."""
+    hashes: dict[str, str] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for root, dirs, files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+            for name in sorted(files):
+                if name.startswith(".") or name.endswith(_IGNORED_SUFFIXES):
+                    continue
+                path = Path(root) / name
+                hashes[str(path)] = file_hash(path)
+    return hashes
+
+
+class Manifest:
+    """What the last successful build read and wrote.
+
+    (A plain class, not a dataclass: importing dataclasses costs the no-op path.)
+    """
+
+    def __init__(
+        self,
+        version: str = "",
+        options: str = "",
+        folders: list[str] | None = None,
+        inputs: dict[str, str] | None = None,
+        outputs: dict[str, dict[str, Any]] | None = None,
+    ):
+        self.version = version
+        """deckpress version that built it."""
+        self.options = options
+        """:func:`options_key` of the build."""
+        self.folders = folders or []
+        """Folders whose files are inputs (notes, templates)."""
+        self.inputs = inputs or {}
+        """``{path: hash}`` of every input file."""
+        self.outputs = outputs or {}
+        """``{path: {key, sha, size, mtime_ns}}`` of every output."""
+
+    @classmethod
+    def read(cls, out: Path) -> Manifest:
+        try:
+            data = json.loads((out / STATE_DIR / MANIFEST).read_text(encoding="utf-8"))
+            return cls(**data)
+        except (OSError, ValueError, TypeError):
+            return cls()
+
+    def write(self, out: Path) -> None:
+        from .output import write_text
+
+        text = json.dumps(self.__dict__, indent=1, sort_keys=True)
+        write_text(out / STATE_DIR / MANIFEST, text + "\n")
+
+    def output_intact(self, path: Path) -> bool:
+        """True when ``path`` still holds exactly what this manifest says was written."""
+        entry = self.outputs.get(str(path))
+        if entry is None:
+            return False
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        if stat.st_size != entry["size"]:
+            return False
+        if stat.st_mtime_ns == entry["mtime_ns"]:
+            return True
+        return file_hash(path) == entry["sha"]
+
+    def record_output(self, path: Path, key: str) -> None:
+        stat = path.stat()
+        self.outputs[str(path)] = {
+            "key": key,
+            "sha": file_hash(path),
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+        }
+
+
+def options_key(only: Iterable[str], paper: str | None) -> str:
+    """The build options that change outputs, as one comparable string."""
+    return fingerprint(__version__, sorted(only), paper)
+
+
+def nothing_changed(out: Path, options: str) -> bool:
+    """The no-op fast path: same version/options, same input files, every output intact."""
+    manifest = Manifest.read(out)
+    if not manifest.outputs or manifest.version != __version__ or manifest.options != options:
+        return False
+    if tree_hashes(Path(f) for f in manifest.folders) != manifest.inputs:
+        return False
+    return all(manifest.output_intact(Path(p)) for p in manifest.outputs)
+
+
+@contextmanager
+def build_lock(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``out`` so two builds never write it at once.
+
+    A second build waits for the first to finish (it then usually finds
+    nothing left to do).
+    """
+    import fcntl
+
+    folder = out / STATE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
