@@ -26,6 +26,13 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check deckpress tests bench
 	$(BIN)/pytest -q
 
+# The benchmark suite; writes bench/RESULTS.md. Needs pandoc for the baseline, and
+# measures with HarfBuzz's font subsetter (WeasyPrint uses it when installed).
+bench: $(VENV)/.installed
+	command -v pandoc >/dev/null && ldconfig -p | grep -q libharfbuzz-subset \
+	  || (apt-get update -qq && apt-get install -y -qq pandoc libharfbuzz-subset0)
+	$(BIN)/python bench/run.py --write
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check deckpress tests bench
 	$(BIN)/ruff format --check deckpress tests bench

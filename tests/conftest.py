@@ -64,3 +64,14 @@ def real_source(tmp_path: Path) -> Path:
 def video(n: int) -> str:
     """One well-formed video section."""
     return VIDEO.format(n=n, hard_break="  ")  # trailing double space = <br>
+
+
+def cli_build(src: Path, out: Path, *args: str) -> str:
+    """``deckpress build --source src --out out *args`` through click; must succeed."""
+    from click.testing import CliRunner
+
+    from deckpress.cli import main
+
+    result = CliRunner().invoke(main, ["build", "--source", str(src), "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    return result.output

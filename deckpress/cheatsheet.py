@@ -1,0 +1,101 @@
+"""The cheat sheets: the whole course (``cheatsheet.pdf``) and its focus topics
+(``cheatsheet-focus.pdf``), in dense columns, every page filled.
+
+The type starts at the legibility floor (``print.min_font_pt``), which gives the
+fewest pages; if the last page is then less than :data:`MIN_FILL` full, the type
+grows until it is filled (see :mod:`deckpress.fit`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .model import Course, Topic
+from .output import write_bytes
+from .pipeline import ArtifactResult, BuildOptions
+from .printing import Printed, Sheet, page_context, render_html, stale, typeset
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = "print-cheatsheet.html"
+WHOLE, FOCUS = "cheatsheet.pdf", "cheatsheet-focus.pdf"
+MIN_FILL = 0.6
+"""No page, the last included, may be emptier than this (while the type may still grow)."""
+
+
+def build(course: Course, options: BuildOptions) -> ArtifactResult:
+    """Write ``cheatsheet.pdf`` and, when some topics are marked ``focus``, the focus sheet."""
+    result = ArtifactResult()
+    every = sheets(course, options)
+    todo = stale(every, options)
+    for sheet, printed in zip(todo, typeset(todo, course, options), strict=True):
+        assert printed.pdf is not None  # no page budget: the floor always fits
+        write_bytes(sheet.path, printed.pdf)
+        options.context.wrote(sheet.path, sheet.key)
+        result.paths.append(sheet.path)
+        result.report.append(describe(sheet, printed))
+        _warn_if_sparse(sheet, printed)
+    for sheet in every:
+        if sheet not in todo:
+            result.report.append(f"{sheet.path.name}: up to date")
+    if not course.focus_topics and (options.out / FOCUS).exists():
+        log.info("no focus topics any more: removing %s", options.out / FOCUS)
+        (options.out / FOCUS).unlink()
+    return result
+
+
+def sheets(course: Course, options: BuildOptions) -> list[Sheet]:
+    """The cheat sheet of every topic, and of the focus topics when there are any."""
+    variants = [(WHOLE, course.topics, False)]
+    if course.focus_topics:
+        variants.append((FOCUS, course.focus_topics, True))
+    return [sheet(course, options, name, topics, focus) for name, topics, focus in variants]
+
+
+def sheet(
+    course: Course, options: BuildOptions, name: str, topics: tuple[Topic, ...], focus: bool
+) -> Sheet:
+    """The cheat sheet of ``topics`` as a typesetting job."""
+    config = course.config.print
+    html = render_html(
+        course,
+        TEMPLATE,
+        topics=topics,
+        focus=focus,
+        answers=config.cheatsheet.answers,
+        page=page_context(course, config.cheatsheet, options.paper),
+    )
+    return Sheet(
+        options.out / name,
+        html,
+        config.min_font_pt,
+        config.max_font_pt,
+        budget=None,
+        enough=MIN_FILL,
+    )
+
+
+def describe(sheet: Sheet, printed: Printed) -> str:
+    fills = ", ".join(f"{fill:.0%}" for fill in printed.fills)
+    return (
+        f"{sheet.path.name}: {printed.pages} page(s), type {printed.font_pt:g} pt, "
+        f"pages filled {fills}"
+    )
+
+
+def _warn_if_sparse(sheet: Sheet, printed: Printed) -> None:
+    sparse = [str(i) for i, fill in enumerate(printed.fills, 1) if fill < MIN_FILL]
+    if not sparse:
+        return
+    why = (
+        "even at print.max_font_pt; raise it, or use fewer columns or portrait pages"
+        if printed.font_pt >= sheet.ceiling
+        else "a video block may be taller than a column"
+    )
+    log.warning(
+        "%s: page(s) %s less than %.0f%% full (%s)",
+        sheet.path,
+        ", ".join(sparse),
+        MIN_FILL * 100,
+        why,
+    )

@@ -1,0 +1,155 @@
+"""One-page handouts: ``handouts/NN-topic-slug.pdf`` per topic, and ``handouts.pdf``
+with all of them in course order, for printing in one go.
+
+Each handout is set in the largest type that fits exactly one page; a topic that
+does not fit even at the legibility floor stops the build with a fix to apply.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import io
+import logging
+import math
+import re
+from pathlib import Path
+
+from .errors import BuildError
+from .incremental import fingerprint
+from .model import Course, Topic
+from .output import write_bytes
+from .pipeline import ArtifactResult, BuildOptions
+from .printing import Printed, Sheet, page_context, render_html, stale, typeset
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = "print-handout.html"
+FOLDER = "handouts"
+COMBINED = "handouts.pdf"
+_HANDOUT_NAME = re.compile(r"^\d{2,}-.+\.pdf$")
+PAGE_CAPACITY = 460_000
+"""About how many characters × pt² fill one A4 handout page (built-in template): the
+search for each handout's type size starts from the size this predicts."""
+PAPER_AREA = {"a4": 210 * 297, "letter": 215.9 * 279.4}
+"""Paper area in mm²."""
+
+
+def build(course: Course, options: BuildOptions) -> ArtifactResult:
+    """Write one PDF per topic plus the combined ``handouts.pdf``."""
+    every = sheets(course, options)
+    todo = stale(every, options)
+    printed = dict(zip(todo, typeset(todo, course, options), strict=True))
+    _fail_on_overflow(course, every, printed, options.source)
+    result = ArtifactResult()
+    for sheet, done in printed.items():
+        assert done.pdf is not None
+        write_bytes(sheet.path, done.pdf)
+        options.context.wrote(sheet.path, sheet.key)
+        result.paths.append(sheet.path)
+    _remove_stale(options.out / FOLDER, {sheet.path.name for sheet in every})
+    # all handouts, one after another: from this build's PDFs or the ones kept on disk
+    combined = options.out / COMBINED
+    key = fingerprint([sheet.key for sheet in every])
+    if not options.context.fresh(combined, key):
+        pdfs = [printed[s].pdf if s in printed else s.path.read_bytes() for s in every]
+        write_bytes(
+            combined, concatenate([pdf for pdf in pdfs if pdf], f"{course.title} — handouts")
+        )
+        options.context.wrote(combined, key)
+        result.paths.append(combined)
+    result.report.append(_summary(printed, len(every)))
+    return result
+
+
+def sheets(course: Course, options: BuildOptions) -> list[Sheet]:
+    """Every topic's handout as a typesetting job."""
+    config = course.config.print
+    page = page_context(course, config.handouts, options.paper)
+    jobs = []
+    for topic in course.topics:
+        html = _html(course, topic, page)
+        jobs.append(
+            Sheet(
+                options.out / FOLDER / f"{topic.slug}.pdf",
+                html,
+                config.min_font_pt,
+                config.max_font_pt,
+                budget=1,
+                start=first_guess(html, str(page["paper"])),
+            )
+        )
+    return jobs
+
+
+def first_guess(html: str, paper: str) -> float:
+    """The type size at which ``html``'s text about fills a page (where the search starts)."""
+    body = html[html.find("<body") :]
+    text = re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
+    capacity = PAGE_CAPACITY * PAPER_AREA[paper] / PAPER_AREA["a4"]
+    return round(math.sqrt(capacity / max(len(text), 1)), 2)
+
+
+def _html(course: Course, topic: Topic, page: dict[str, object]) -> str:
+    return render_html(
+        course,
+        TEMPLATE,
+        topic=topic,
+        answers=topic.handout_answers,
+        topic_count=len(course.topics),
+        page=page,
+    )
+
+
+def _fail_on_overflow(
+    course: Course, sheets: list[Sheet], printed: dict[Sheet, Printed], source: Path
+) -> None:
+    """Raise one :class:`BuildError` naming every topic that cannot fit on one page."""
+    floor = course.config.print.min_font_pt
+    problems = []
+    for topic, sheet in zip(course.topics, sheets, strict=True):
+        done = printed.get(sheet)
+        if done is None or done.pdf is not None:
+            continue
+        drop = {
+            "full": "set `handout_answers: short` (or `none`) for it",
+            "short": "set `handout_answers: none` for it",
+        }.get(topic.handout_answers)
+        fixes = " or ".join(f for f in ("split it into two topics", drop) if f)
+        problems.append(
+            f"{source / topic.loc.file}:{topic.loc.line}: topic {topic.label!r} does not fit "
+            f"on one page even at {floor:g} pt (it needs {done.pages} pages); {fixes} "
+            f"in {topic.loc.file} (or lower print.min_font_pt)"
+        )
+    if problems:
+        raise BuildError("\n".join([*problems, "The handouts were not written."]))
+
+
+def concatenate(pdfs: list[bytes], title: str) -> bytes:
+    """Join PDFs page after page (same inputs, same bytes)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for data in pdfs:
+        writer.append(io.BytesIO(data))
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _summary(printed: dict[Sheet, Printed], total: int) -> str:
+    if not printed:
+        return f"handouts: {total} up to date"
+    sizes = sorted(done.font_pt for done in printed.values())
+    return (
+        f"handouts: {len(printed)} of {total} typeset on one page each, "
+        f"type {sizes[0]:g}–{sizes[-1]:g} pt"
+    )
+
+
+def _remove_stale(folder: Path, current: set[str]) -> None:
+    """Delete handouts of topics that no longer exist (renamed, split or removed)."""
+    for path in sorted(folder.glob("*.pdf")):
+        if _HANDOUT_NAME.match(path.name) and path.name not in current:
+            log.info("removing the handout of a topic that is gone: %s", path)
+            path.unlink()

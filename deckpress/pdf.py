@@ -1,0 +1,275 @@
+"""HTML -> PDF with WeasyPrint: the only module that imports it.
+
+Three jobs: lay out an HTML document at a given root font size and measure how
+full each page is (:class:`Typesetter`, :func:`page_fill`), write laid-out pages
+as reproducible PDF bytes (:func:`write_pdf`), and tell which characters no
+configured font can show (:func:`missing_chars`). WeasyPrint is imported on
+first use (:func:`load`), so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# fontTools, WeasyPrint's subsetter when HarfBuzz-subset is missing, stamps the
+# current time into every embedded font unless SOURCE_DATE_EPOCH is set.
+_EPOCH = "0"
+
+
+@lru_cache(maxsize=1)
+def load() -> Any:
+    """Import WeasyPrint (about 0.6 s): done once, before worker processes are forked."""
+    import weasyprint
+    import weasyprint.urls
+    from weasyprint.pdf import fonts
+
+    if not fonts.harfbuzz_subset:
+        log.info(
+            "PDF fonts are subset with fontTools (slow); for speed install HarfBuzz's "
+            "subsetter: apt-get install -y libharfbuzz-subset0"
+        )
+    return weasyprint
+
+
+@dataclass
+class Typeset:
+    """One document laid out at one type size, with each page's fill."""
+
+    font_pt: float
+    """Root font size the document was laid out with."""
+    fills: tuple[float, ...]
+    """Per page, the fraction of the text area in use (see :func:`page_fill`)."""
+    document: Any
+    """The WeasyPrint ``Document`` (stays in this process: it cannot be pickled)."""
+
+    @property
+    def pages(self) -> int:
+        return len(self.fills)
+
+    @property
+    def demand(self) -> float:
+        """How much the content fills, in pages (the sum of the fills): unlike the page
+        count it grows smoothly with the type size."""
+        return sum(self.fills)
+
+
+class Typesetter:
+    """One HTML document, parsed once, laid out at any root font size."""
+
+    def __init__(self, html: str):
+        self._weasyprint = load()
+        # Printed documents are self-contained: nothing is fetched from the network or
+        # disk (``data:`` URLs are inline, so a user template may embed an image).
+        fetcher = self._weasyprint.urls.URLFetcher(allowed_protocols={"data"})
+        self._html = self._weasyprint.HTML(string=html, url_fetcher=fetcher)
+
+    def __call__(self, font_pt: float) -> Typeset:
+        """Lay out with ``:root { font-size: <font_pt>pt }`` and measure the pages."""
+        size = self._weasyprint.CSS(string=f":root {{ font-size: {font_pt:.3f}pt; }}")
+        document = self._html.render(stylesheets=[size])
+        fills = tuple(page_fill(page._page_box) for page in document.pages)
+        return Typeset(font_pt, fills or (0.0,), document)
+
+
+def write_pdf(parts: Iterable[Typeset]) -> bytes:
+    """The pages of ``parts``, in order, as one PDF (metadata from the first).
+
+    Same input, same bytes: WeasyPrint writes no dates unless the HTML asks, the
+    file identifier is a hash of the content, and font subsets carry no timestamp.
+    """
+    parts = list(parts)
+    pages = [page for part in parts for page in part.document.pages]
+    document = parts[0].document.copy(pages)
+    with _reproducible():
+        return document.write_pdf(pdf_identifier=True)
+
+
+@contextmanager
+def _reproducible() -> Iterator[None]:
+    """Pin the timestamp fontTools writes into embedded fonts (HarfBuzz writes none)."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = _EPOCH
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+# --------------------------------------------------------------------------
+# Fill measurement
+
+
+def page_fill(page_box: Any) -> float:
+    """Fraction of a page's text area that content reaches down to, column by column.
+
+    Everything above a multi-column flow counts as used, full width; each of its
+    columns (empty ones included) then counts down to its lowest content (see
+    :func:`_content_bottom`). Without columns the page is one column. Gaps between
+    columns are ignored. Summed over pages, this is the content's *demand*.
+    """
+    top = page_box.content_box_y()
+    bottom = top + page_box.height
+    width = page_box.width
+    if bottom <= top or width <= 0:
+        return 0.0
+    flow = _first_multicol(page_box)
+    if flow is None or not flow.children:
+        return _clamp((_content_bottom(page_box, top) - top) / (bottom - top))
+    above = max(0.0, flow.position_y - top)
+    column_top = flow.content_box_y()
+    capacity = max(0.0, bottom - column_top)
+    used = sum(
+        max(0.0, min(bottom, _content_bottom(column, column_top)) - column_top)
+        for column in flow.children
+    )
+    count = _column_count(flow)
+    return _clamp((above + used / count) / (above + capacity)) if above + capacity else 0.0
+
+
+def _column_count(flow: Any) -> int:
+    """Columns the flow has room for (WeasyPrint makes no boxes for empty ones)."""
+    column_width = flow.children[0].width
+    gap = (
+        flow.children[1].position_x - flow.children[0].position_x - column_width
+        if len(flow.children) > 1
+        else 0.0
+    )
+    count = flow.style["column_count"]
+    if isinstance(count, int):
+        return max(count, len(flow.children))
+    return max(len(flow.children), round((flow.width + gap) / (column_width + gap)))
+
+
+def _first_multicol(box: Any) -> Any | None:
+    for child in getattr(box, "children", ()):
+        style = getattr(child, "style", None)
+        if (
+            style is not None
+            and child.element_tag is not None
+            and (style["column_count"] != "auto" or style["column_width"] != "auto")
+        ):
+            return child
+        if type(child).__name__ in ("LineBox", "TextBox", "InlineBox"):
+            continue
+        found = _first_multicol(child)
+        if found is not None:
+            return found
+    return None
+
+
+def _content_bottom(box: Any, default: float) -> float:
+    """Bottom of the lowest line, unsplittable block or leaf box inside ``box``.
+
+    Blocks that may split are looked into: a block cut at the end of a column
+    stretches down to it, so its own bottom would count the gap below as used.
+    """
+    lowest = default
+    for child in getattr(box, "children", ()):
+        kind = type(child).__name__
+        if kind == "MarginBox":
+            continue
+        style = getattr(child, "style", None)
+        whole = style is not None and style["break_inside"] in (
+            "avoid",
+            "avoid-column",
+            "avoid-page",
+        )
+        if whole or kind == "LineBox" or not getattr(child, "children", None):
+            lowest = max(lowest, child.position_y + child.margin_height())
+        else:
+            lowest = max(lowest, _content_bottom(child, default))
+    return lowest
+
+
+def _clamp(value: float) -> float:
+    return min(1.0, max(0.0, value))
+
+
+# --------------------------------------------------------------------------
+# Font coverage
+
+_FONT_FAMILY = re.compile(r"font-family\s*:\s*([^;}]+)", re.IGNORECASE)
+_GENERIC = {
+    "serif",
+    "sans-serif",
+    "monospace",
+    "cursive",
+    "fantasy",
+    "system-ui",
+    "inherit",
+    "initial",
+    "unset",
+}
+
+
+def css_font_families(css: str) -> tuple[str, ...]:
+    """Font families named in ``font-family`` declarations of ``css``, in order of appearance."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+    names: list[str] = []
+    for declaration in _FONT_FAMILY.findall(css):
+        for name in declaration.split(","):
+            name = name.strip().strip("\"'").strip()
+            if name and name.lower() not in _GENERIC and name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+def missing_chars(text: str, families: tuple[str, ...]) -> set[str]:
+    """Characters of ``text`` that none of ``families`` has a glyph for."""
+    covered = coverage(families)
+    return {ch for ch in set(text) if _needs_glyph(ch) and ord(ch) not in covered}
+
+
+def _needs_glyph(ch: str) -> bool:
+    return not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
+
+
+@lru_cache(maxsize=16)
+def coverage(families: tuple[str, ...]) -> frozenset[int]:
+    """Code points covered by the font files fontconfig resolves for ``families``."""
+    from fontTools.ttLib import TTFont
+
+    points: set[int] = set()
+    for path in font_files(families):
+        try:
+            with TTFont(path, lazy=True, fontNumber=0) as font:
+                points.update(font.getBestCmap() or {})
+        except Exception as exc:  # an unreadable font just covers nothing
+            log.debug("cannot read the character map of %s: %s", path, exc)
+    return frozenset(points)
+
+
+@lru_cache(maxsize=16)
+def font_files(families: tuple[str, ...]) -> tuple[str, ...]:
+    """The font file fontconfig picks for each family (what WeasyPrint will embed)."""
+    files: list[str] = []
+    for family in families:
+        try:
+            found = subprocess.run(
+                ["fc-match", "-f", "%{file}", family],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=10,
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning(
+                "cannot ask fontconfig for font %r (%s); character check skipped", family, exc
+            )
+            continue
+        if found and found not in files:
+            files.append(found)
+    return tuple(files)

@@ -1,0 +1,282 @@
+"""What the cheat sheets and the handouts share.
+
+Page setup from ``course.yaml`` and ``--paper``, HTML from the ``print-*``
+templates, the check that every character can be shown, and the typesetting
+jobs: each PDF is a :class:`Sheet` whose type size is fitted and whose PDF is
+written in a worker process, all print artifacts of a build sharing one pool.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import __version__, fit
+from .artifacts import ARTIFACTS
+from .config import SheetConfig
+from .errors import Diagnostic
+from .incremental import fingerprint
+from .model import Course, Location
+from .templating import get_env, read_asset
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from .pipeline import BuildOptions
+
+log = logging.getLogger(__name__)
+
+PAPER_CSS = {"a4": "A4", "letter": "letter"}
+"""``print.paper`` / ``--paper`` -> CSS ``@page { size }`` keyword."""
+STYLESHEET = "print.css"
+WORKERS_ENV = "DECKPRESS_WORKERS"
+"""Environment variable capping the worker processes (``1``: typeset in this process)."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One PDF to typeset: its HTML and the page budget its type size is fitted to."""
+
+    path: Path
+    """Where the PDF goes."""
+    html: str
+    """The document, fully rendered from the templates."""
+    floor: float
+    """Smallest allowed root font size (pt)."""
+    ceiling: float
+    """Largest allowed root font size (pt)."""
+    budget: int | None
+    """Most pages allowed; ``None``: the fewest the floor allows."""
+    enough: float | None = None
+    """Stop growing the type once the last page is this full (``None``: grow to the limit)."""
+    start: float | None = None
+    """First size to try (``None``: the floor)."""
+
+    @property
+    def key(self) -> str:
+        """Fingerprint of everything the PDF depends on (for incremental builds)."""
+        return fingerprint(
+            __version__,
+            _weasyprint_version(),
+            fit.TUNING,
+            self.floor,
+            self.ceiling,
+            self.budget,
+            self.enough,
+            self.start,
+            self.html,
+        )
+
+
+@dataclass(frozen=True)
+class Printed:
+    """What typesetting one :class:`Sheet` gave."""
+
+    font_pt: float
+    """The fitted root font size (the floor when it did not fit)."""
+    fills: tuple[float, ...]
+    """Fill of each page, 0..1 (see :func:`deckpress.pdf.page_fill`)."""
+    pdf: bytes | None
+    """The PDF, or ``None`` when even the floor needed more pages than the budget."""
+
+    @property
+    def pages(self) -> int:
+        return len(self.fills)
+
+
+def page_context(course: Course, sheet: SheetConfig, paper: str | None) -> dict[str, object]:
+    """Template variables describing the page: CSS ``size``, ``columns``, ``paper``."""
+    name = paper or course.config.print.paper
+    orientation = "landscape" if sheet.landscape else "portrait"
+    return {"size": f"{PAPER_CSS[name]} {orientation}", "columns": sheet.columns, "paper": name}
+
+
+def render_html(course: Course, template: str, **context: object) -> str:
+    """Render a ``print-*`` template (user overrides first) to an HTML string."""
+    return _env(course.config.templates).get_template(template).render(course=course, **context)
+
+
+@lru_cache(maxsize=4)
+def _env(templates: Path | None) -> Environment:
+    # One environment per templates folder: it caches the compiled templates.
+    return get_env(templates)
+
+
+# --------------------------------------------------------------------------
+# Typesetting jobs
+
+
+def stale(sheets: list[Sheet], options: BuildOptions) -> list[Sheet]:
+    """The sheets whose PDF is missing or out of date (the others are kept as they are)."""
+    return [s for s in sheets if not options.context.fresh(s.path, s.key)]
+
+
+def typeset(sheets: list[Sheet], course: Course, options: BuildOptions) -> list[Printed]:
+    """Fit and write ``sheets``, warning about characters no font can show.
+
+    The print artifacts of a build share one pool of worker processes: the first
+    call also starts the sheets of every other requested print artifact (any
+    artifact module with a ``sheets(course, options)`` function), so the pool
+    never waits for the pipeline to move on.
+    """
+    if not sheets:
+        return []
+    if _worker_count() <= 1:
+        check_glyphs(course, options.source)
+        return [print_sheet(sheet) for sheet in sheets]
+    _schedule(course, options, sheets)
+    try:
+        check_glyphs(course, options.source)  # while the workers typeset
+        return [_pending.pop(sheet.key).result() for sheet in sheets]
+    except BaseException:
+        # a failed or interrupted build does not wait for sheets nobody will write
+        for future in _pending.values():
+            future.cancel()
+        _pending.clear()
+        raise
+
+
+def print_sheet(sheet: Sheet) -> Printed:
+    """Fit ``sheet``'s type size to its page budget and write the PDF (in a worker)."""
+    from . import pdf
+
+    layout = pdf.Typesetter(sheet.html)
+    with _fewer_collections():
+        try:
+            best = fit.fit(
+                layout, sheet.floor, sheet.ceiling, sheet.budget, sheet.enough, sheet.start
+            )
+        except fit.NoFit as failed:
+            return Printed(failed.at_floor.font_pt, tuple(failed.at_floor.fills), None)
+        log.info("%s: %g pt, %d page(s)", sheet.path, best.font_pt, best.pages)
+        return Printed(best.font_pt, best.fills, pdf.write_pdf([best]))
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Layout makes millions of short-lived objects: collecting less often saves ~10%."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+_pool: ProcessPoolExecutor | None = None
+_pending: dict[str, Future[Printed]] = {}
+
+
+def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> None:
+    """Submit ``sheets`` and the stale sheets of the other requested print artifacts."""
+    global _pool
+    sheets = list(sheets)
+    for name in options.only:
+        module = importlib.import_module(ARTIFACTS[name])
+        if hasattr(module, "sheets"):
+            sheets += stale(module.sheets(course, options), options)
+    done = options.context.outputs  # written (or kept) earlier in this build
+    new = list(
+        {
+            s.key: s for s in sheets if s.key not in _pending and done.get(str(s.path)) != s.key
+        }.values()
+    )
+    if not new:
+        return
+    starting = _pool is None
+    if starting:
+        from . import pdf
+
+        pdf.load()  # before forking: the workers inherit WeasyPrint instead of importing it
+        gc.freeze()  # ... and the collector leaves what they inherit alone
+        # fork: the workers start at once, with this process's modules already imported
+        _pool = ProcessPoolExecutor(_worker_count(), mp_context=multiprocessing.get_context("fork"))
+    # biggest first, so the last to finish is a small one (the HTML's length is a good
+    # enough measure of the work)
+    for sheet in sorted(new, key=lambda s: -len(s.html)):
+        _pending[sheet.key] = _pool.submit(print_sheet, sheet)
+    if starting:
+        gc.unfreeze()  # the workers are forked by now
+
+
+def _worker_count() -> int:
+    wanted = os.environ.get(WORKERS_ENV, "")
+    if wanted.isdigit():
+        return max(1, int(wanted))
+    if not hasattr(os, "fork"):
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@lru_cache(maxsize=1)
+def _weasyprint_version() -> str:
+    from importlib.metadata import version
+
+    return version("weasyprint")
+
+
+# --------------------------------------------------------------------------
+# Characters no font can show
+
+
+def check_glyphs(course: Course, source: Path) -> list[Diagnostic]:
+    """Warn (once per character per process) about characters no configured font can show.
+
+    The fonts are those named in ``font-family`` declarations of ``print.css``.
+    """
+    from . import pdf
+
+    families = pdf.css_font_families(read_asset(STYLESHEET, course.config.templates))
+    texts = list(_printed_texts(course))
+    missing = pdf.missing_chars("".join(text for _, text in texts), families)
+    found: list[Diagnostic] = []
+    for char in sorted(missing):
+        places = [_line_of(loc, text, char) for loc, text in texts if char in text]
+        more = f" (and {len(places) - 1} more place(s))" if len(places) > 1 else ""
+        found.append(
+            Diagnostic(
+                str(source / places[0].file),
+                places[0].line,
+                f"character {char!r} (U+{ord(char):04X}) cannot be shown by any configured font "
+                f"({', '.join(families)}){more}; replace it, or name a font that has it in "
+                f"{STYLESHEET}",
+            )
+        )
+    for diagnostic in found:
+        _warn_once(str(diagnostic))
+    return found
+
+
+@cache
+def _warn_once(message: str) -> None:
+    # Cached: the cheat sheets and the handouts show the same notes; say it once.
+    log.warning("%s", message)
+
+
+def _printed_texts(course: Course) -> Iterator[tuple[Location, str]]:
+    """Every piece of user text a printout may show, with where it starts."""
+    yield Location(course.config.path.name, 0), course.title
+    for topic in course.topics:
+        yield topic.loc, topic.title
+        for video in topic.videos:
+            yield video.loc, video.title
+            for point in video.key_points:
+                yield point.loc, point.text
+            for question in video.questions:
+                yield question.loc, question.prompt
+                yield question.answer_loc, question.answer
+
+
+def _line_of(start: Location, text: str, char: str) -> Location:
+    """The location of the first ``char`` in ``text``, which starts at ``start``."""
+    return Location(start.file, start.line + text[: text.index(char)].count("\n"))

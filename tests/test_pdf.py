@@ -1,0 +1,114 @@
+"""deckpress.pdf: layout measurement, reproducible PDF bytes, font coverage."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from pypdf import PdfReader
+
+from deckpress import pdf
+
+PAGE = """<!DOCTYPE html><html><head><style>
+@page {{ size: 200mm 100mm; margin: 10mm; }}
+body {{ margin: 0; font-family: "DejaVu Sans"; }}
+.flow {{ columns: {columns}; column-gap: 0; column-fill: auto; }}
+.block {{ height: {height}mm; break-inside: avoid; margin: 0; }}
+</style></head><body>{body}</body></html>"""
+
+
+def page(body: str, columns: int = 3, height: float = 20) -> str:
+    return PAGE.format(body=body, columns=columns, height=height)
+
+
+def blocks(n: int) -> str:
+    return "".join(f'<div class="block">block {i}</div>' for i in range(n))
+
+
+def test_fill_counts_empty_columns():
+    # 80 mm of text height per column; one 20 mm block in the first of three columns
+    layout = pdf.Typesetter(page(f'<div class="flow">{blocks(1)}</div>'))(10)
+    assert layout.pages == 1
+    assert layout.fills[0] == pytest.approx(20 / 80 / 3, abs=0.01)
+
+
+def test_fill_of_full_columns_and_a_half_empty_last_one():
+    # 4 blocks fill a column; 10 blocks = two full columns and half of the third
+    layout = pdf.Typesetter(page(f'<div class="flow">{blocks(10)}</div>'))(10)
+    assert layout.pages == 1
+    assert layout.fills[0] == pytest.approx((1 + 1 + 0.5) / 3, abs=0.01)
+
+
+def test_fill_counts_what_stands_above_the_columns_as_used():
+    body = f'<div class="block" style="height: 40mm">title</div><div class="flow">{blocks(1)}</div>'
+    layout = pdf.Typesetter(page(body))(10)
+    # top half used across the page, then one 20 mm block in one of three 40 mm columns
+    assert layout.fills[0] == pytest.approx(0.5 + 0.5 * (20 / 40) / 3, abs=0.01)
+
+
+def test_fill_without_columns_and_demand_over_pages():
+    layout = pdf.Typesetter(page(blocks(6), columns=1))(10)  # 120 mm on 80 mm pages
+    assert layout.pages == 2
+    assert layout.fills[0] == pytest.approx(1.0, abs=0.01)
+    assert layout.fills[1] == pytest.approx(0.5, abs=0.01)
+    assert layout.demand == pytest.approx(1.5, abs=0.02)
+
+
+def test_root_font_size_is_what_grows():
+    html = page('<div class="flow"><p style="font-size: 1rem">' + "word " * 2000 + "</p></div>")
+    small, large = pdf.Typesetter(html)(6), pdf.Typesetter(html)(9)
+    # a long paragraph: lines get both longer and taller, so area goes with size²
+    assert 0.9 * (9 / 6) ** 2 < large.demand / small.demand < 1.2 * (9 / 6) ** 2
+
+
+def test_same_input_same_bytes_even_with_the_fonttools_subsetter(monkeypatch):
+    from weasyprint.pdf import fonts
+
+    html = page('<div class="flow"><p>Gradient ∇ and <b>bold</b> <code>code</code></p></div>')
+    first = pdf.write_pdf([pdf.Typesetter(html)(10)])
+    assert first == pdf.write_pdf([pdf.Typesetter(html)(10)])
+    assert b"CreationDate" not in first and b"ModDate" not in first
+    # the slower subsetter stamps the time into fonts: the clock must not leak in
+    monkeypatch.setattr(fonts, "harfbuzz_subset", None)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    slow = pdf.write_pdf([pdf.Typesetter(html)(10)])
+    monkeypatch.setattr(time, "time", lambda: 2_000_000_000.0)
+    later = pdf.write_pdf([pdf.Typesetter(html)(10)])
+    assert slow == later
+
+
+def test_pages_of_several_layouts_join_in_order():
+    one = pdf.Typesetter(page("<p>first</p>", columns=1))(10)
+    two = pdf.Typesetter(page("<p>second</p>", columns=1))(10)
+    reader = PdfReader(io.BytesIO(pdf.write_pdf([one, two, one])))
+    assert [p.extract_text().strip() for p in reader.pages] == ["first", "second", "first"]
+
+
+def test_nothing_is_fetched(tmp_path):
+    secret = tmp_path / "secret.css"
+    secret.write_text("p { color: red }")
+    html = page(
+        f'<link rel="stylesheet" href="file://{secret}"><img src="http://example.invalid/x.png">'
+        "<p>still typeset</p>",
+        columns=1,
+    )
+    layout = pdf.Typesetter(html)(10)
+    reader = PdfReader(io.BytesIO(pdf.write_pdf([layout])))
+    assert "still typeset" in reader.pages[0].extract_text()
+    assert not reader.pages[0].images
+
+
+def test_font_families_named_in_css():
+    css = """/* font-family: "Commented Out"; */
+    body { font-family: "DejaVu Sans", Arial, sans-serif; }
+    code { font-family: 'DejaVu Sans Mono' }
+    h1 { font-family: "DejaVu Sans"; }"""
+    assert pdf.css_font_families(css) == ("DejaVu Sans", "Arial", "DejaVu Sans Mono")
+
+
+def test_missing_chars_are_those_no_family_has():
+    families = ("DejaVu Sans", "DejaVu Sans Mono")
+    text = "√ ᵀ ∂ ∇ β ⊙ → “quoted” 漢 \u200b\n"
+    assert pdf.missing_chars(text, families) == {"漢"}
+    assert pdf.font_files(families), "fontconfig found no DejaVu font"

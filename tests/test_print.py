@@ -1,0 +1,403 @@
+"""The printed artifacts, end to end: build the notes, read the PDFs back with pypdf."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from deckpress import cheatsheet, handouts, printing
+from deckpress.cli import main
+from deckpress.errors import BuildError
+from deckpress.load import load_course
+from deckpress.pipeline import BuildOptions, run
+from deckpress.render import html_inline
+from deckpress.templating import BUILTIN_TEMPLATES
+
+from .conftest import FIXTURES, SOURCE
+from .conftest import cli_build as build
+
+ESCAPING = FIXTURES / "print" / "escaping"
+A4_LANDSCAPE = (842, 595)
+LETTER_LANDSCAPE = (792, 612)
+# print.css page margins in pt (top, right, bottom, left): where the text area is
+MARGINS = (11 * 72 / 25.4, 9 * 72 / 25.4, 10 * 72 / 25.4, 9 * 72 / 25.4)
+
+
+def squash(text: str) -> str:
+    """Text without whitespace or hyphens: line breaks and hyphenation do not matter."""
+    return re.sub(r"[\s\-\u00ad\u2010]+", "", text)
+
+
+def visible(markdown: str) -> str:
+    """What a markdown field looks like once printed (markup gone)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", html_inline(markdown)))
+
+
+@lru_cache(maxsize=64)
+def pages_text(path: Path) -> list[str]:
+    return [squash(page.extract_text()) for page in PdfReader(path).pages]
+
+
+def page_size(path: Path) -> set[tuple[int, int]]:
+    return {
+        (round(float(p.mediabox.width)), round(float(p.mediabox.height)))
+        for p in PdfReader(path).pages
+    }
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    """The real notes, printed once (A4, as course.yaml says): ``(course, options, outcome)``."""
+    base = tmp_path_factory.mktemp("print")
+    src = base / "source"
+    shutil.copytree(SOURCE, src, ignore=shutil.ignore_patterns("deckpress.lock"))
+    options = BuildOptions(src, base / "dist", ("cheatsheet", "handouts"), None, force=True)
+    outcome = run(options)
+    return load_course(src).course, options, outcome
+
+
+# --------------------------------------------------------------------------
+# The real notes
+
+
+def test_one_handout_per_topic_each_exactly_one_page(real):
+    course, options, _ = real
+    files = sorted((options.out / "handouts").glob("*.pdf"))
+    assert [f.name for f in files] == [f"{t.slug}.pdf" for t in course.topics]
+    assert len(files) == 15
+    for path in files:
+        assert len(PdfReader(path).pages) == 1, path.name
+
+
+def test_each_handout_has_every_question_of_its_topic(real):
+    course, options, _ = real
+    for topic in course.topics:
+        text = pages_text(options.out / "handouts" / f"{topic.slug}.pdf")[0]
+        assert squash(topic.title) in text
+        for video in topic.videos:
+            for point in video.key_points:
+                assert squash(visible(point.text))[:30] in text, (topic.slug, point.loc)
+            for question in video.questions:
+                assert squash(visible(question.prompt))[:40] in text, (topic.slug, question.loc)
+                # answers are full on handouts: the end of each answer is there too
+                assert squash(visible(question.answer))[-30:] in text, (topic.slug, question.loc)
+
+
+def test_combined_handouts_are_the_handouts_in_order(real):
+    course, options, _ = real
+    combined = pages_text(options.out / "handouts.pdf")
+    assert len(combined) == 15
+    assert PdfReader(options.out / "handouts.pdf").metadata.title == f"{course.title} — handouts"
+    singles = [pages_text(options.out / "handouts" / f"{t.slug}.pdf")[0] for t in course.topics]
+    assert combined == singles
+
+
+def test_cheat_sheet_has_every_video_title_and_focus_sheet_only_focus_ones(real):
+    course, options, _ = real
+    whole = "".join(pages_text(options.out / "cheatsheet.pdf"))
+    focus = "".join(pages_text(options.out / "cheatsheet-focus.pdf"))
+    for topic in course.topics:
+        assert squash(topic.label) in whole
+        for video in topic.videos:
+            title = squash(visible(video.title))
+            assert title in whole, video.loc
+            # a focus sheet has its topics' videos and nothing else (titles are unique)
+            assert (title in focus) == topic.focus, video.loc
+
+
+def test_cheat_sheet_short_answers_are_first_sentences(real):
+    course, options, _ = real
+    whole = "".join(pages_text(options.out / "cheatsheet.pdf"))
+    video = course.topics[0].videos[0]
+    answer = video.questions[0].answer
+    first, rest = answer.split(". ", 1)
+    assert squash(visible(first)) in whole
+    assert squash(visible(rest))[:30] not in whole
+
+
+def test_pages_are_a4_landscape(real):
+    _, options, _ = real
+    for path in options.out.rglob("*.pdf"):
+        assert page_size(path) == {A4_LANDSCAPE}, path
+
+
+def test_fonts_are_embedded(real):
+    _, options, _ = real
+    for name in ("cheatsheet.pdf", "handouts.pdf", "handouts/08-batch-norm-optimizers.pdf"):
+        fonts = embedded_fonts(options.out / name)
+        assert fonts, name
+        assert all(embedded for embedded in fonts.values()), (name, fonts)
+        assert any("DejaVu" in font for font in fonts), fonts
+
+
+def embedded_fonts(path: Path) -> dict[str, bool]:
+    """``{font name: has a font file}`` over every page of ``path``."""
+    found = {}
+    for page in PdfReader(path).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            described = (
+                font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            )
+            descriptor = described["/FontDescriptor"].get_object()
+            found[str(font["/BaseFont"])] = any(
+                key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
+            )
+    return found
+
+
+def test_no_cheat_sheet_page_is_under_the_fill_threshold(real):
+    course, options, outcome = real
+    for sheet in cheatsheet.sheets(course, options):
+        measured = printing.print_sheet(sheet)
+        # what the module measures: every page, the last included, is filled enough
+        assert min(measured.fills) >= cheatsheet.MIN_FILL, (sheet.path.name, measured.fills)
+        # it is what the build wrote (and reported)
+        assert measured.pdf == sheet.path.read_bytes()
+        assert cheatsheet.describe(sheet, measured) in outcome.results["cheatsheet"].report
+        # and the PDF agrees: text reaches that far down the columns of each page
+        from_pdf = pdf_fills(sheet.path, columns=course.config.print.cheatsheet.columns)
+        assert len(from_pdf) == len(measured.fills)
+        for page, (ours, theirs) in enumerate(zip(measured.fills, from_pdf, strict=True), 1):
+            assert theirs >= cheatsheet.MIN_FILL - 0.05, (sheet.path.name, page, from_pdf)
+            assert abs(ours - theirs) < 0.08, (sheet.path.name, page, measured.fills, from_pdf)
+
+
+def pdf_fills(path: Path, columns: int) -> list[float]:
+    """Per page: how far down the text area the lowest text of each column strip reaches."""
+    return [page_fill_from_text(page, columns) for page in PdfReader(path).pages]
+
+
+def page_fill_from_text(page, columns: int) -> float:
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    top, right, bottom, left = MARGINS
+    area_top, area_bottom = height - top, bottom
+    strip = (width - left - right) / columns
+    lowest = [area_top] * columns
+
+    def visit(text, cm, tm, font, size):
+        x, y = cm[4] + tm[4] * cm[0], cm[5] + tm[5] * cm[3]
+        # text in the page margins (running header, page numbers) is not content
+        if text.strip() and area_bottom < y < area_top:
+            column = min(columns - 1, max(0, int((x - left) // strip)))
+            lowest[column] = min(lowest[column], y - 2)  # a descender below the baseline
+
+    page.extract_text(visitor_text=visit)
+    return sum(area_top - y for y in lowest) / columns / (area_top - area_bottom)
+
+
+def test_second_build_gives_the_same_bytes(real, tmp_path):
+    _, options, _ = real
+    again = tmp_path / "again"
+    build(options.source, again, "--only", "cheatsheet", "--only", "handouts", "--force")
+    first = sorted(p.relative_to(options.out) for p in options.out.rglob("*.pdf"))
+    second = sorted(p.relative_to(again) for p in again.rglob("*.pdf"))
+    assert first == second
+    for name in first:
+        assert (options.out / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_letter_paper_from_the_command_line(real, tmp_path):
+    _, options, _ = real
+    out = tmp_path / "letter"
+    build(options.source, out, "--only", "cheatsheet", "--paper", "letter")
+    assert page_size(out / "cheatsheet.pdf") == {LETTER_LANDSCAPE}
+    assert page_size(out / "cheatsheet-focus.pdf") == {LETTER_LANDSCAPE}
+    assert not (out / "handouts").exists()
+
+
+# --------------------------------------------------------------------------
+# Small fixtures
+
+
+@pytest.fixture
+def escaping(tmp_path) -> Path:
+    src = tmp_path / "escaping"
+    shutil.copytree(ESCAPING, src)
+    return src
+
+
+def test_markup_in_notes_prints_as_text(escaping, tmp_path):
+    out = tmp_path / "dist"
+    build(escaping, out, "--only", "handouts", "--only", "cheatsheet")
+    # (not the whole cheat sheet: it has the character no font has, and WeasyPrint then
+    # writes a font encoding pypdf cannot read back)
+    for name in ("handouts/01-markup-code.pdf", "cheatsheet-focus.pdf"):
+        text = "\n".join(page.extract_text() for page in PdfReader(out / name).pages)
+        flat = squash(text)
+        assert squash('<script>alert("boom")</script>') in flat
+        assert squash("Does <b>this</b> render bold?") in flat
+        assert squash("a < b && c > d") in flat
+        assert squash("inline <code>") in flat
+        assert squash('print("a & b")') in flat
+        assert "&amp;" not in text and "&lt;" not in text
+    # the course title, with its markup characters, in the running header
+    header = PdfReader(out / "cheatsheet-focus.pdf").pages[0].extract_text()
+    assert "Escaping <b>&</b> friends" in header
+
+
+def test_uncovered_character_is_reported_with_its_line(escaping, tmp_path):
+    printing._warn_once.cache_clear()
+    line = next(
+        i
+        for i, text in enumerate((escaping / "notes.md").read_text().splitlines(), 1)
+        if "漢" in text
+    )
+    result = CliRunner().invoke(
+        main,
+        ["build", "--source", str(escaping), "--out", str(tmp_path / "dist"), "--only", "handouts"],
+    )
+    assert result.exit_code == 0, result.output
+    expected = (
+        f"warning: {escaping}/notes.md:{line}: character '漢' (U+6F22) cannot be shown "
+        "by any configured font"
+    )
+    assert expected in result.stderr
+    # characters DejaVu has (√, ᵀ, ∂, β₁ ...) are not reported
+    assert result.stderr.count("cannot be shown") == 1, result.stderr
+
+
+def test_only_cheatsheet_or_only_handouts(escaping, tmp_path):
+    out = tmp_path / "a"
+    build(escaping, out, "--only", "cheatsheet")
+    assert sorted(p.name for p in out.rglob("*.pdf")) == ["cheatsheet-focus.pdf", "cheatsheet.pdf"]
+    out = tmp_path / "b"
+    build(escaping, out, "--only", "handouts")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf")) == [
+        "handouts.pdf",
+        "handouts/01-markup-code.pdf",
+        "handouts/02-symbols.pdf",
+    ]
+
+
+def test_letter_handouts(escaping, tmp_path):
+    out = tmp_path / "dist"
+    build(escaping, out, "--only", "handouts", "--paper", "letter")
+    assert page_size(out / "handouts.pdf") == {LETTER_LANDSCAPE}
+
+
+def test_user_templates_override_the_stylesheet(escaping, tmp_path):
+    overrides = escaping / "my-templates"
+    overrides.mkdir()
+    css = (BUILTIN_TEMPLATES / "print.css").read_text(encoding="utf-8")
+    (overrides / "print.css").write_text(
+        css.replace(
+            'font-family: "DejaVu Sans";\n  font-stretch',
+            'font-family: "DejaVu Serif";\n  font-stretch',
+        ),
+        encoding="utf-8",
+    )
+    config = escaping / "course.yaml"
+    config.write_text("templates: my-templates\n" + config.read_text(encoding="utf-8"))
+    out = tmp_path / "dist"
+    build(escaping, out, "--only", "handouts")
+    assert any("Serif" in name for name in embedded_fonts(out / "handouts.pdf"))
+
+
+def test_handouts_of_topics_that_are_gone_are_removed(escaping, tmp_path):
+    out = tmp_path / "dist"
+    (out / "handouts").mkdir(parents=True)
+    (out / "handouts" / "07-old-topic.pdf").write_bytes(b"%PDF-1.7 stale")
+    (out / "handouts" / "my notes.pdf").write_bytes(b"%PDF-1.7 mine")
+    build(escaping, out, "--only", "handouts")
+    names = sorted(p.name for p in (out / "handouts").iterdir())
+    assert names == ["01-markup-code.pdf", "02-symbols.pdf", "my notes.pdf"]
+
+
+def overflowing_source(root: Path, answers: str | None = None) -> Path:
+    """A course whose second topic holds 40 long videos: far more than one page."""
+    src = root / "overflow"
+    src.mkdir()
+    long = " ".join(["This answer goes on at length so the topic cannot fit one page."] * 6)
+    videos = []
+    for n in range(1, 42):
+        videos.append(
+            f"### Video {n} — Topic video {n}\n**What to remember**\n"
+            f"- Point one of video {n}.\n- Point two of video {n}.\n\n"
+            f"**Interview Questions (with answers)**\n"
+            f"**Q1. What is the first question of video {n}?**  \n{long}\n\n"
+            f"**Q2. And the second one of video {n}?**  \n{long}\n\n---\n"
+        )
+    (src / "notes.md").write_text("\n".join(videos), encoding="utf-8")
+    extra = f"\n    handout_answers: {answers}" if answers else ""
+    (src / "course.yaml").write_text(
+        "title: Too much\ntopics:\n  - title: Small\n    videos: 1\n"
+        f"  - title: Everything at once\n    videos: 2-41{extra}\n",
+        encoding="utf-8",
+    )
+    return src
+
+
+def test_a_topic_too_big_for_one_page_fails_naming_it(tmp_path):
+    src = overflowing_source(tmp_path)
+    options = BuildOptions(src, tmp_path / "dist", ("handouts",), None, force=True)
+    with pytest.raises(BuildError) as failed:
+        run(options)
+    message = failed.value.format_message()
+    assert f"{src}/course.yaml:5: topic '02 Everything at once' does not fit on one page" in message
+    assert "split it into two topics" in message
+    assert "handout_answers: short" in message
+    assert "'01 Small'" not in message
+    assert not (tmp_path / "dist" / "handouts.pdf").exists()
+    assert not (tmp_path / "dist" / "handouts").exists()
+
+
+def test_overflow_from_the_command_line_exits_1_with_the_fix(tmp_path):
+    src = overflowing_source(tmp_path, answers="none")
+    result = CliRunner().invoke(
+        main, ["build", "--source", str(src), "--out", str(tmp_path / "dist"), "--only", "handouts"]
+    )
+    assert result.exit_code == 1
+    assert "course.yaml:5: topic '02 Everything at once' does not fit" in result.output
+    assert "split it into two topics" in result.output
+    assert "handout_answers" not in result.output  # answers are already off: splitting is left
+
+
+def test_first_guess_is_a_size_the_search_can_start_from():
+    page = "<html><body>" + "<p>word</p>" * 1000 + "</body></html>"
+    guess = handouts.first_guess(page, "a4")
+    assert 5 < guess < 20
+    assert handouts.first_guess(page, "letter") < guess
+    assert handouts.first_guess(page.replace("word", "word word"), "a4") < guess
+
+
+def test_blocks_never_split_and_topic_headings_never_end_a_column(real):
+    course, options, _ = real
+    from deckpress import pdf
+
+    sheet = cheatsheet.sheets(course, options)[0]
+    measured = printing.print_sheet(sheet)
+    layout = pdf.Typesetter(sheet.html)(measured.font_pt)
+    seen: dict[int, int] = {}
+    columns = 0
+    for page in layout.document.pages:
+        flow = pdf._first_multicol(page._page_box)
+        for column in flow.children:
+            columns += 1
+            classes = [child.element.get("class", "") for child in column.children]
+            assert classes, "an empty column before the end"
+            assert "topic-title" not in classes[-1], (page, classes[-3:])
+            for child in column.children:
+                if "video" in child.element.get("class", ""):
+                    seen[id(child.element)] = seen.get(id(child.element), 0) + 1
+    assert columns > 3 * (len(layout.document.pages) - 1)
+    assert len(seen) == sum(len(t.videos) for t in course.topics)
+    assert set(seen.values()) == {1}, "a video block was split across columns"
+
+
+def test_focus_sheet_goes_when_no_topic_is_focus_any_more(escaping, tmp_path):
+    out = tmp_path / "dist"
+    build(escaping, out, "--only", "cheatsheet")
+    assert (out / "cheatsheet-focus.pdf").exists()
+    config = escaping / "course.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("focus: true", "focus: false"))
+    build(escaping, out, "--only", "cheatsheet")
+    assert (out / "cheatsheet.pdf").exists()
+    assert not (out / "cheatsheet-focus.pdf").exists()
