@@ -1,0 +1,85 @@
+"""``deckpress watch``: rebuild on every save of the notes, config or templates.
+
+A broken edit prints its ``file:line`` errors and the watcher keeps going; the
+last good artifacts stay in place (a failed build writes nothing).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import DeckpressError
+from .pipeline import BuildOptions, BuildOutcome, input_folders, run
+
+log = logging.getLogger(__name__)
+
+# Files a build itself writes into watched folders, and editors' temporary files.
+_IGNORED_NAMES = ("deckpress.lock",)
+_IGNORED_SUFFIXES = (".tmp", ".swp", ".swx", "~", ".part")
+
+
+def _interesting(change: object, path: str) -> bool:
+    name = Path(path).name
+    return not (
+        name in _IGNORED_NAMES
+        or name.startswith((".", "#"))
+        or name.endswith(_IGNORED_SUFFIXES)
+        or "__pycache__" in path
+    )
+
+
+def watch(
+    options: BuildOptions,
+    display: str,
+    report: Callable[[str], None],
+    show: Callable[[BuildOutcome], None],
+    stop: threading.Event | None = None,
+    debounce_ms: int = 300,
+) -> None:
+    """Build once, then again after every batch of changes until ``stop`` is set."""
+    from watchfiles import watch as watch_files
+
+    templates = _build(options, display, report, show)
+    folders = [f for f in input_folders(options, templates) if f.is_dir()]
+    report(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)")
+    for changes in watch_files(
+        *folders,
+        watch_filter=_interesting,
+        debounce=debounce_ms,
+        stop_event=stop,
+        raise_interrupt=False,
+    ):
+        names = sorted({_shown(Path(p), folders) for _, p in changes})
+        report(f"changed: {', '.join(names)}")
+        templates = _build(options, display, report, show) or templates
+
+
+def _build(options: BuildOptions, display: str, report, show) -> Path | None:
+    """One build; errors are reported, never raised. Returns the user template folder."""
+    try:
+        outcome = run(options, display)
+    except DeckpressError as exc:
+        report(exc.format_message())
+        report("build failed; the previous artifacts are unchanged. Watching for fixes…")
+        return None
+    show(outcome)
+    return _templates_of(options)
+
+
+def _templates_of(options: BuildOptions) -> Path | None:
+    from .config import CONFIG_NAME, read_config
+
+    config, _ = read_config(options.source / CONFIG_NAME)
+    return config.templates if config else None
+
+
+def _shown(path: Path, folders: list[Path]) -> str:
+    for folder in folders:
+        try:
+            return str(path.resolve().relative_to(folder.resolve()))
+        except ValueError:
+            continue
+    return str(path)

@@ -1,0 +1,227 @@
+"""Incremental builds, safe outputs and watch mode (issue: regenerate in a blink)."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from deckpress import output
+from deckpress.incremental import STATE_DIR
+from deckpress.pipeline import BuildOptions, run
+
+from .conftest import ROOT
+from .conftest import cli_build as build
+
+EDIT_FILE = "part2.md"
+EDIT_OLD = "For RGB, a filter is (k×k×3)."  # video 42 Q1, topic 09 (not a focus topic)
+
+
+def snapshot(out: Path) -> dict[str, tuple[str, int]]:
+    """``{relative path: (sha256, mtime_ns)}`` of every artifact in ``out``."""
+    return {
+        p.relative_to(out).as_posix(): (
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+            p.stat().st_mtime_ns,
+        )
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and STATE_DIR not in p.parts
+    }
+
+
+def changed(before: dict, after: dict) -> set[str]:
+    return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One full build of a private copy of the real notes (shared: PDFs are slow)."""
+    import shutil
+
+    base = tmp_path_factory.mktemp("inc")
+    src = base / "source"
+    shutil.copytree(ROOT / "source", src)
+    out = base / "dist"
+    build(src, out)
+    return src, out
+
+
+def test_noop_touches_nothing(built):
+    src, out = built
+    before = snapshot(out)
+    lock = (src / "deckpress.lock").read_bytes()
+    output_text = build(src, out)
+    assert "up to date" in output_text
+    assert snapshot(out) == before
+    assert (src / "deckpress.lock").read_bytes() == lock
+
+
+def test_noop_never_imports_weasyprint_or_parses(built):
+    src, out = built
+    code = (
+        "import sys; from deckpress.cli import main\n"
+        f"sys.argv = ['deckpress', 'build', '--source', {str(src)!r}, '--out', {str(out)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "heavy = {'weasyprint', 'markdown_it', 'yaml', 'genanki', 'jinja2'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_one_answer_edit_rebuilds_only_what_shows_it(built):
+    src, out = built
+    before = snapshot(out)
+    notes = src / EDIT_FILE
+    text = notes.read_text(encoding="utf-8")
+    assert EDIT_OLD in text
+    # an edit after the answer's first sentence: the short-answer cheat sheet does not show it
+    notes.write_text(
+        text.replace(EDIT_OLD, "For RGB, a filter is (k×k×3), one slice per channel."),
+        encoding="utf-8",
+    )
+    build(src, out)
+    assert changed(before, snapshot(out)) == {
+        "100-days-of-deep-learning.apkg",
+        "handouts/09-cnn-fundamentals.pdf",
+        "handouts.pdf",
+    }
+    # an edit of the first sentence also changes the full cheat sheet, not the focus one
+    before = snapshot(out)
+    text = notes.read_text(encoding="utf-8")
+    notes.write_text(
+        text.replace("Because it must combine", "Because it has to combine"), encoding="utf-8"
+    )
+    build(src, out)
+    assert changed(before, snapshot(out)) == {
+        "100-days-of-deep-learning.apkg",
+        "handouts/09-cnn-fundamentals.pdf",
+        "handouts.pdf",
+        "cheatsheet.pdf",
+    }
+
+
+def test_force_rebuilds_everything(built):
+    src, out = built
+    before = snapshot(out)
+    build(src, out, "--force")
+    after = snapshot(out)
+    assert set(after) == set(before)
+    # same bytes (reproducible), new files
+    assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}
+    assert all(after[k][1] != before[k][1] for k in after if not k.endswith(".apkg"))
+
+
+def test_deleted_artifact_is_rebuilt(built):
+    src, out = built
+    target = out / "handouts" / "01-foundations.pdf"
+    expected = target.read_bytes()
+    target.unlink()
+    build(src, out)
+    assert target.read_bytes() == expected
+
+
+def test_crash_mid_write_leaves_previous_artifact(real_source, tmp_path, monkeypatch):
+    out = tmp_path / "dist"
+    run(BuildOptions(real_source, out, only=("deck",)))
+    deck = out / "100-days-of-deep-learning.apkg"
+    previous_deck = deck.read_bytes()
+    previous_lock = (real_source / "deckpress.lock").read_bytes()
+    notes = real_source / EDIT_FILE
+    notes.write_text(
+        notes.read_text(encoding="utf-8").replace(EDIT_OLD, "Edited."), encoding="utf-8"
+    )
+
+    real_write = Path.write_bytes
+
+    def crash(self: Path, data: bytes) -> int:
+        real_write(self, data[: len(data) // 2])  # half the file, then the disk "fails"
+        raise OSError("simulated crash mid-write")
+
+    monkeypatch.setattr(Path, "write_bytes", crash)
+    with pytest.raises(OSError, match="simulated crash"):
+        run(BuildOptions(real_source, out, only=("deck",)))
+    monkeypatch.undo()
+    assert deck.read_bytes() == previous_deck
+    assert (real_source / "deckpress.lock").read_bytes() == previous_lock
+    leftovers = [p for p in [*out.rglob("*"), *real_source.rglob("*")] if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_atomic_path_keeps_target_on_error(tmp_path):
+    target = tmp_path / "a.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), output.atomic_path(target) as tmp:
+        tmp.write_text("new, half")
+        raise RuntimeError
+    assert target.read_text() == "old"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_concurrent_builds_do_not_corrupt(real_source, tmp_path):
+    out = tmp_path / "dist"
+    cmd = [
+        sys.executable,
+        str(ROOT / "build.py"),
+        "build",
+        "-q",
+        "--only",
+        "deck",
+        "--source",
+        str(real_source),
+        "--out",
+        str(out),
+    ]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE) for _ in range(3)]
+    assert all(p.wait(timeout=120) == 0 for p in procs), [p.stderr.read() for p in procs]
+    single = tmp_path / "single"
+    run(BuildOptions(real_source, single, only=("deck",)))
+    assert (out / "100-days-of-deep-learning.apkg").read_bytes() == (
+        single / "100-days-of-deep-learning.apkg"
+    ).read_bytes()
+
+
+def test_watch_rebuilds_on_save_and_survives_errors(real_source, tmp_path):
+    from deckpress.watch import watch
+
+    out = tmp_path / "dist"
+    options = BuildOptions(real_source, out, only=("deck",))
+    messages: list[str] = []
+    builds: list[object] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=watch, args=(options, "src", messages.append, builds.append, stop, 50), daemon=True
+    )
+    thread.start()
+    deck = out / "100-days-of-deep-learning.apkg"
+
+    def wait_for(predicate, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(0.05)
+        return False
+
+    try:
+        assert wait_for(lambda: len(builds) == 1 and any("watching" in m for m in messages))
+        first = deck.read_bytes()
+        notes = real_source / EDIT_FILE
+        good = notes.read_text(encoding="utf-8")
+        # a broken edit: errors are reported, the last good deck stays
+        notes.write_text(good + "\n## Video 42 — Duplicate\n- x\n", encoding="utf-8")
+        assert wait_for(lambda: any("duplicate video number 42" in m for m in messages))
+        assert deck.read_bytes() == first
+        # the fix is picked up
+        notes.write_text(good.replace(EDIT_OLD, "Watched edit."), encoding="utf-8")
+        assert wait_for(lambda: len(builds) == 2)
+        assert deck.read_bytes() != first
+        assert any(f"changed: {EDIT_FILE}" in m for m in messages)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
