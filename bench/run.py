@@ -40,7 +40,11 @@ EDIT_OLD = "For RGB, a filter is (k×k×3)."
 def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
     """Run ``cmd`` once; return (wall seconds, peak RSS in MiB). Fails loudly."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # pandoc finds WeasyPrint on PATH: the virtualenv's
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -93,7 +97,15 @@ def main() -> None:
 
         notes = sorted(str(p) for p in src.glob("*.md"))
         pandoc, _ = median(
-            ["pandoc", *notes, "--pdf-engine=weasyprint", "-o", str(work / "pandoc.pdf")],
+            [
+                "pandoc",
+                *notes,
+                "--metadata",
+                "title=notes",
+                "--pdf-engine=weasyprint",
+                "-o",
+                str(work / "pandoc.pdf"),
+            ],
             args.repeat,
         )
         full, full_mem = median(build, args.repeat, setup=cold)

@@ -13,7 +13,7 @@ import logging
 from .model import Course, Topic
 from .output import write_bytes
 from .pipeline import ArtifactResult, BuildOptions
-from .printing import Printed, Sheet, page_context, render_html, stale, typeset
+from .printing import Printed, Sheet, page_context, render_html, stale, start, typeset
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +21,10 @@ TEMPLATE = "print-cheatsheet.html"
 WHOLE, FOCUS = "cheatsheet.pdf", "cheatsheet-focus.pdf"
 MIN_FILL = 0.6
 """No page, the last included, may be emptier than this (while the type may still grow)."""
+
+
+__all__ = ["build", "sheets", "start"]
+"""``start`` is the pipeline's hook: it sets every stale PDF of the build typesetting."""
 
 
 def build(course: Course, options: BuildOptions) -> ArtifactResult:

@@ -19,7 +19,7 @@ from .incremental import fingerprint
 from .model import Course, Topic
 from .output import write_bytes
 from .pipeline import ArtifactResult, BuildOptions
-from .printing import Printed, Sheet, page_context, render_html, stale, typeset
+from .printing import Printed, Sheet, page_context, render_html, stale, start, typeset
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,16 @@ _HANDOUT_NAME = re.compile(r"^\d{2,}-.+\.pdf$")
 PAGE_CAPACITY = 460_000
 """About how many characters × pt² fill one A4 handout page (built-in template): the
 search for each handout's type size starts from the size this predicts."""
+FULL_ENOUGH = 0.92
+"""The size search stops at a size that fits and fills the page at least this much (or
+when it is within :data:`deckpress.fit.STEP_PT` of the largest that fits): the last
+0.1–0.2 pt cost two or three more renders each, and nobody sees them."""
 PAPER_AREA = {"a4": 210 * 297, "letter": 215.9 * 279.4}
 """Paper area in mm²."""
+
+
+__all__ = ["build", "sheets", "start"]
+"""``start`` is the pipeline's hook: it sets every stale PDF of the build typesetting."""
 
 
 def build(course: Course, options: BuildOptions) -> ArtifactResult:
@@ -75,6 +83,7 @@ def sheets(course: Course, options: BuildOptions) -> list[Sheet]:
                 config.min_font_pt,
                 config.max_font_pt,
                 budget=1,
+                enough=FULL_ENOUGH,
                 start=first_guess(html, str(page["paper"])),
             )
         )

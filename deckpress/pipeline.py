@@ -1,7 +1,8 @@
 """The build orchestrator: load -> validate -> write each artifact that is out of date.
 
-Each artifact is a module exposing ``build(course, options) -> ArtifactResult``;
-they are imported lazily so a deck-only build never imports WeasyPrint. Before
+Each artifact is a module exposing ``build(course, options) -> ArtifactResult``
+and optionally ``start(course, options)``, called for every artifact before any
+``build`` to start background work; they are imported lazily so a deck-only build never imports WeasyPrint. Before
 writing a file, an artifact asks ``options.context.fresh(path, key)`` whether
 the file already holds what ``key`` (a fingerprint of everything that file
 shows) describes; it then skips the work. See :mod:`deckpress.incremental`.
@@ -143,11 +144,17 @@ def _version() -> str:
 
 def build(course, options: BuildOptions) -> dict[str, ArtifactResult]:
     """Write every requested artifact of an already loaded, validated course."""
+    modules = {
+        name: importlib.import_module(module)
+        for name, module in ARTIFACTS.items()
+        if name in options.only
+    }
+    # background work first (PDFs typeset in worker processes), so it overlaps the rest
+    for module in modules.values():
+        if hasattr(module, "start"):
+            module.start(course, options)
     results: dict[str, ArtifactResult] = {}
-    for name, module_name in ARTIFACTS.items():
-        if name not in options.only:
-            continue
-        module = importlib.import_module(module_name)
+    for name, module in modules.items():
         log.info("building %s", name)
         results[name] = module.build(course, options)
     return results

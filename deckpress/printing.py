@@ -177,6 +177,13 @@ _pool: ProcessPoolExecutor | None = None
 _pending: dict[str, Future[Printed]] = {}
 
 
+def start(course: Course, options: BuildOptions) -> None:
+    """Start typesetting every stale sheet in the worker pool, before any artifact is
+    built, so the pool works while the pipeline builds the others (the deck)."""
+    if _worker_count() > 1:
+        _schedule(course, options, [])
+
+
 def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> None:
     """Submit ``sheets`` and the stale sheets of the other requested print artifacts."""
     global _pool
