@@ -138,9 +138,32 @@ def build(
     from .pipeline import BuildOptions, run
 
     _setup_logging(verbose, quiet)
-    outcome = run(BuildOptions(source, out, only, paper, force), _shown(source))
+    with Progress(enabled=not quiet) as progress:
+        outcome = run(BuildOptions(source, out, only, paper, force), _shown(source), progress)
     if not quiet:
         show(outcome, out)
+
+
+class Progress:
+    """One self-erasing status line on stderr, only when it is a terminal."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.width = 0
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        line = f"[{done}/{total}] {what}…"[:78]
+        click.echo("\r" + line.ljust(self.width), nl=False, err=True)
+        self.width = len(line)
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled and self.width:
+            click.echo("\r" + " " * self.width + "\r", nl=False, err=True)
 
 
 def show(outcome: BuildOutcome, out: Path) -> None:

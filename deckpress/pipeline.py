@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +25,17 @@ log = logging.getLogger(__name__)
 class BuildContext:
     """What the last build wrote, and what this build has written so far."""
 
-    def __init__(self, previous: Manifest, force: bool = False):
+    def __init__(
+        self,
+        previous: Manifest,
+        force: bool = False,
+        progress: Callable[[str, int, int], None] | None = None,
+    ):
         self.previous = previous
         self.force = force
+        self.progress = progress or (lambda what, done, total: None)
+        """Called as ``progress(what, done, total)`` while long steps run (the CLI
+        draws a progress line on a terminal)."""
         self.outputs: dict[str, str] = {}
         """Every output this build produced or kept: ``{path: key}``."""
         self.rebuilt: list[Path] = []
@@ -99,7 +108,11 @@ def input_folders(options: BuildOptions, templates: Path | None) -> list[Path]:
     return [options.source, *template_dirs(templates)]
 
 
-def run(options: BuildOptions, display: str | None = None) -> BuildOutcome:
+def run(
+    options: BuildOptions,
+    display: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> BuildOutcome:
     """The whole build: load, validate, then write what is out of date.
 
     (The CLI first tries :func:`~deckpress.incremental.nothing_changed`, which
@@ -113,7 +126,7 @@ def run(options: BuildOptions, display: str | None = None) -> BuildOutcome:
     folders = input_folders(options, loaded.course.config.templates)
     with build_lock(options.out):
         previous = Manifest.read(options.out)
-        context = BuildContext(previous, force=options.force)
+        context = BuildContext(previous, force=options.force, progress=progress)
         staged = BuildOptions(
             options.source, options.out, options.only, options.paper, options.force, context
         )
@@ -154,7 +167,8 @@ def build(course, options: BuildOptions) -> dict[str, ArtifactResult]:
         if hasattr(module, "start"):
             module.start(course, options)
     results: dict[str, ArtifactResult] = {}
-    for name, module in modules.items():
+    for step, (name, module) in enumerate(modules.items()):
         log.info("building %s", name)
+        options.context.progress(f"building {name}", step, len(modules))
         results[name] = module.build(course, options)
     return results

@@ -137,7 +137,11 @@ def typeset(sheets: list[Sheet], course: Course, options: BuildOptions) -> list[
     _schedule(course, options, sheets)
     try:
         check_glyphs(course, options.source)  # while the workers typeset
-        return [_pending.pop(sheet.key).result() for sheet in sheets]
+        done = []
+        for sheet in sheets:
+            options.context.progress(f"typesetting {sheet.path.name}", len(done), len(sheets))
+            done.append(_pending.pop(sheet.key).result())
+        return done
     except BaseException:
         # a failed or interrupted build does not wait for sheets nobody will write
         for future in _pending.values():
