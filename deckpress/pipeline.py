@@ -157,6 +157,13 @@ def _version() -> str:
 
 def build(course, options: BuildOptions) -> dict[str, ArtifactResult]:
     """Write every requested artifact of an already loaded, validated course."""
+    from .templating import template_errors
+
+    with template_errors():
+        return _build(course, options)
+
+
+def _build(course, options: BuildOptions) -> dict[str, ArtifactResult]:
     modules = {
         name: importlib.import_module(module)
         for name, module in ARTIFACTS.items()

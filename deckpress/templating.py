@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 
 import jinja2
 
+from .errors import BuildError
 from .render import first_sentence, html_block, html_inline
 
 _HERE = Path(__file__).resolve().parent
@@ -45,3 +49,27 @@ def read_asset(name: str, override: Path | None = None) -> str:
         if path.is_file():
             return path.read_text(encoding="utf-8")
     raise FileNotFoundError(name)
+
+
+@contextmanager
+def template_errors() -> Iterator[None]:
+    """Turn a mistake in a (user) template into a ``file:line`` :class:`BuildError`."""
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{exc.filename or exc.name}:{exc.lineno}"
+        raise BuildError(f"{where}: template error: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        where = _template_frame(exc.__traceback__) or "templates"
+        raise BuildError(f"{where}: template error: {exc}") from None
+
+
+def _template_frame(tb: TracebackType | None) -> str | None:
+    """``file:line`` of the innermost traceback frame that is a template."""
+    where = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".j2", ".css")):
+            where = f"{filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where

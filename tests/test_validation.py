@@ -153,3 +153,21 @@ def test_config_errors(make_source, config, expected):
 def test_missing_config(make_source):
     src = make_source({"a.md": video(1)}, config=None)
     assert_fails_with(run_check(src), f"{src}/course.yaml: course config not found")
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{% if %}\n", "print-handout.html:1: template error: Expected an expression"),
+        ("<p>\n{{ nope.x }}\n", "print-handout.html:2: template error: 'nope' is undefined"),
+    ],
+)
+def test_broken_override_template_is_a_located_error(make_source, tmp_path, template, message):
+    config = MINIMAL_CONFIG + "templates: mine\n"
+    src = make_source({"a.md": video(1) + video(2), "mine/print-handout.html": template}, config)
+    out = tmp_path / "dist"
+    result = CliRunner().invoke(
+        main, ["build", "--only", "handouts", "--source", str(src), "--out", str(out)]
+    )
+    assert_fails_with(result, f"{src}/mine/{message}")
+    assert not (out / "handouts").exists()
