@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from .config import CourseConfig, slugify
 from .errors import Diagnostic
 from .identity import NoteRecord
+from .media import resolve_image
 from .model import Course, Location, Topic, Video
 from .notetypes import KEYPOINTS, QA, SOURCE_FIELD, NoteType
 from .render import html_block, html_inline
@@ -203,7 +204,6 @@ def cloze_point(text_html: str, ord_: int) -> Markup:
 
 
 _IMG_SRC = re.compile(r'(<img\s[^>]*?src=")([^"]*)(")')
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 
 
 class FieldRenderer:
@@ -267,32 +267,10 @@ class FieldRenderer:
             src = unquote(html.unescape(m.group(2)))
             line = _line_of(text, m.group(2), src, first=loc.line)
             where = f"{self.shown}/{loc.file}" if self.shown else loc.file
-            if _SCHEME.match(src) and not src.startswith("data:"):
-                self.errors.append(
-                    Diagnostic(
-                        where,
-                        line,
-                        (
-                            f"image {src!r} is not a local file; cards must work offline: save it "
-                            "next to the notes and link it by a relative path"
-                        ),
-                    )
-                )
-                return m.group(0)
-            path = (self.source / loc.file).parent / src
-            if src.startswith("data:"):
-                return m.group(0)
-            if not path.is_file():
-                self.errors.append(
-                    Diagnostic(
-                        where,
-                        line,
-                        (
-                            f"image {src!r} not found (looked for {path.as_posix()}); fix the path, "
-                            f"which is relative to {loc.file}"
-                        ),
-                    )
-                )
+            path, problem = resolve_image(self.source, loc.file, src)
+            if problem:
+                self.errors.append(Diagnostic(where, line, problem))
+            if path is None:
                 return m.group(0)
             data = path.read_bytes()
             stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-") or "image"

@@ -8,6 +8,8 @@ inside the commands so a no-op build stays fast.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,7 +46,7 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
     # third-party chatter (fontTools, WeasyPrint) only with -vv
     for name in ("fontTools", "weasyprint"):
-        logging.getLogger(name).setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose > 1 else logging.CRITICAL)
 
 
 def _shown(source: Path) -> str:
@@ -131,17 +133,30 @@ def build(
 
     only = only or tuple(ARTIFACTS)
     # the no-op fast path: nothing but hashing, before any heavy import
-    if not force and nothing_changed(out, options_key(only, paper)):
+    if not force and nothing_changed(out, options_key(only, paper, source)):
         if not quiet:
             click.echo(f"{out} is up to date (nothing changed since the last build)")
         return
     from .pipeline import BuildOptions, run
 
     _setup_logging(verbose, quiet)
-    with Progress(enabled=not quiet) as progress:
+    with Progress(enabled=not quiet) as progress, os_errors():
         outcome = run(BuildOptions(source, out, only, paper, force), _shown(source), progress)
     if not quiet:
         show(outcome, out)
+
+
+@contextmanager
+def os_errors() -> Iterator[None]:
+    """A folder that cannot be written (a file in the way, no permission, disk full) is
+    the user's to fix: say which path and why, without a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        from .errors import BuildError
+
+        where = exc.filename or "output"
+        raise BuildError(f"{where}: {exc.strerror or exc}; nothing more was written") from None
 
 
 class Progress:

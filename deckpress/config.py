@@ -223,6 +223,13 @@ def _nonempty(value: Any) -> str | None:
     return None if str(value).strip() else "must not be empty"
 
 
+def _deck_name(value: Any) -> str | None:
+    parts = str(value).split("::")
+    if not all(p.strip() for p in parts):
+        return "must not be empty or have an empty part between '::' (Anki subdeck separator)"
+    return None
+
+
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:(?:-|–|—|\.\.)\s*(\d+))?\s*$")
 
 
@@ -292,7 +299,7 @@ def read_config(
     c = _Checker(file)
     top = c.mapping(raw, "the course config", 1, TOP_KEYS)
     title = c.get(top, "title", "course", str, "", required=True, check=_nonempty)
-    deck = c.get(top, "deck", "course", str, title, check=_nonempty)
+    deck = c.get(top, "deck", "course", str, title, check=_deck_name)
     tag = c.get(
         top,
         "tag",

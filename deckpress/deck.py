@@ -32,7 +32,7 @@ import genanki
 
 from . import cards, deckreport, identity
 from .errors import ContentError
-from .incremental import fingerprint
+from .incremental import fingerprint, tree_hashes
 from .model import Course
 from .notetypes import NOTE_TYPES, Look, NoteType, load_look
 from .output import atomic_path
@@ -104,14 +104,18 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
         Packed(r, rec.guid, f"{config.deck}::{n.topic}", n.due, rec.changed)
         for n, r, rec in zip(notes, rendered, after.notes, strict=True)
     ]
-    files = [(deck_path, package(config.deck, packed, styles, description=config.title))]
+    # the state file first: should a later rename fail, the next build still knows every
+    # GUID the deck on disk may carry
+    files = [
+        (state_path, identity.dump_state(after)),
+        (deck_path, package(config.deck, packed, styles, description=config.title)),
+    ]
     if after.removed:
         # in the parent deck, which a collection that has these notes already has
         gone = [
             Packed(renderer.removed(r), r.guid, config.deck, 0, r.removed) for r in after.removed
         ]
         files.append((removed_path, package(config.deck, gone, styles)))
-    files.append((state_path, identity.dump_state(after)))
     written = write_all(files)
     if not after.removed and removed_path.exists():
         removed_path.unlink()  # every removed note came back
@@ -135,9 +139,10 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
 
 
 def _key(course: Course, looks: dict[int, Look], state_path: Path) -> str:
-    """Everything the deck shows: the model, the card looks and the state file's bytes."""
-    state = state_path.read_bytes() if state_path.is_file() else b""
-    return fingerprint(course, sorted((i, look.hash) for i, look in looks.items()), state)
+    """Everything the deck shows: the model, the card looks, and every file of the source
+    folder (the state file, and the images packed as media)."""
+    files = tree_hashes([state_path.parent])
+    return fingerprint(course, sorted((i, look.hash) for i, look in looks.items()), files)
 
 
 # --------------------------------------------------------------------------
@@ -246,7 +251,7 @@ def write_all(files: Sequence[tuple[Path, bytes]]) -> list[Path]:
     """
     changed = [(p, data) for p, data in files if not (p.is_file() and p.read_bytes() == data)]
     with ExitStack() as stack:
-        # entered in reverse so the renames happen in list order, the state file last
+        # entered in reverse so the renames happen in list order (the state file first)
         temps = {p: stack.enter_context(atomic_path(p)) for p, _ in reversed(changed)}
         for path, data in changed:
             temps[path].write_bytes(data)

@@ -201,8 +201,8 @@ def _corrupt(shown: str, line: int, why: str) -> ContentError:
                 shown,
                 line,
                 f"deck state file is unreadable: {why}; restore "
-                "it from version control (deleting it gives every card a "
-                "new identity on the next import)",
+                "it from version control (deleting it makes notes that moved "
+                "new cards and marks every note as changed)",
             )
         ]
     )

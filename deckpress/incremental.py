@@ -124,9 +124,9 @@ class Manifest:
         }
 
 
-def options_key(only: Iterable[str], paper: str | None) -> str:
-    """The build options that change outputs, as one comparable string."""
-    return fingerprint(__version__, sorted(only), paper)
+def options_key(only: Iterable[str], paper: str | None, source: Path) -> str:
+    """The build options that change outputs (and which notes), as one comparable string."""
+    return fingerprint(__version__, sorted(only), paper, str(source.resolve()))
 
 
 def nothing_changed(out: Path, options: str) -> bool:
@@ -140,19 +140,26 @@ def nothing_changed(out: Path, options: str) -> bool:
 
 
 @contextmanager
-def build_lock(out: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``out`` so two builds never write it at once.
+def build_lock(out: Path, source: Path) -> Iterator[None]:
+    """Hold exclusive locks on ``out`` and on ``source`` (whose state file the deck
+    rewrites), so two builds never write the same files at once.
 
-    A second build waits for the first to finish (it then usually finds
-    nothing left to do).
+    A second build waits for the first to finish (it then usually finds nothing
+    left to do). The source's lock lives in the temp folder, not among the notes.
     """
     import fcntl
+    import tempfile
 
     folder = out / STATE_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / LOCK, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
+    source_id = hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:16]
+    paths = sorted([folder / LOCK, Path(tempfile.gettempdir()) / f"deckpress-{source_id}.lock"])
+    handles = [open(path, "w") for path in paths]  # noqa: SIM115 - closed below
+    try:
+        for handle in handles:  # always in the same order: no deadlock
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        for handle in handles:
             fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .config import CONFIG_NAME, CourseConfig, read_config, slugify
 from .errors import ContentError, Diagnostic
-from .model import Course, Location, Notes, Topic, Video
+from .model import Course, Location, Notes, Topic
 from .parse import parse_source
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ def assemble(
 ) -> Course | None:
     """Group videos into the configured topics, appending any problem to ``errors``."""
     by_number = {video.number: video for video in notes.videos}
+    numbers = sorted(by_number)
     owner: dict[int, str] = {}
     topics = []
     config_name = Path(config_shown).name
@@ -64,21 +65,21 @@ def assemble(
                         f"video {number}; fix its 'videos' range",
                     )
                 )
-        members: list[Video] = []
-        for number in range(tc.first, tc.last + 1):
-            if number in owner:
+        for other in config.topics[: index - 1]:
+            if tc.first <= other.last and other.first <= tc.last:
+                low, high = max(tc.first, other.first), min(tc.last, other.last)
+                span = f"video {low} is" if low == high else f"videos {low}–{high} are"
                 errors.append(
                     Diagnostic(
                         config_shown,
                         tc.line,
-                        f"video {number} is in two topics: {owner[number]!r} and {tc.title!r}; "
+                        f"{span} in two topics: {other.title!r} and {tc.title!r}; "
                         "make the ranges not overlap",
                     )
                 )
-                continue
-            owner[number] = tc.title
-            if number in by_number:
-                members.append(by_number[number])
+        # only the videos the notes have: a range typo like 1-2000000000 costs nothing
+        members = [by_number[n] for n in numbers if tc.first <= n <= tc.last and n not in owner]
+        owner.update((video.number, tc.title) for video in members)
         topics.append(
             Topic(
                 index=index,

@@ -32,7 +32,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .templating import read_asset
+from .errors import BuildError
+from .templating import asset_path, read_asset
 
 CSS_FILE = "card.css"
 SOURCE_FIELD = "Source"
@@ -112,9 +113,45 @@ class Look:
 
 def load_look(note_type: NoteType, override: Path | None = None) -> Look:
     """Read a note type's templates and the card CSS, honouring the user's override folder."""
-    return Look(
+    look = Look(
         name=note_type.name,
         front=read_asset(note_type.template.front, override),
         back=read_asset(note_type.template.back, override),
         css=read_asset(CSS_FILE, override),
     )
+    for name, text in (
+        (note_type.template.front, look.front),
+        (note_type.template.back, look.back),
+    ):
+        _check_card_template(asset_path(name, override), text, note_type)
+    return look
+
+
+def _check_card_template(path: Path, text: str, note_type: NoteType) -> None:
+    """A card template must parse (Anki's mustache-like syntax) and name only real fields."""
+    import chevron.tokenizer
+
+    try:
+        tags = [(kind, key) for kind, key in chevron.tokenizer.tokenize(text)]
+    except chevron.ChevronError as exc:
+        raise BuildError(f"{path}: card template error: {exc}") from None
+    known = {
+        *note_type.fields,
+        "FrontSide",
+        "Tags",
+        "Type",
+        "Deck",
+        "Subdeck",
+        "Card",
+        "CardFlag",
+        "CardID",
+    }
+    for kind, key in tags:
+        if kind in ("variable", "no escape", "section", "inverted section"):
+            field = key.split(":")[-1].strip()
+            if field and field not in known:
+                line = text[: text.find(key)].count("\n") + 1 if key in text else 0
+                raise BuildError(
+                    f"{path}:{line}: card template uses {{{{{key}}}}}, but the note type "
+                    f"has no field {field!r} (fields: {', '.join(note_type.fields)})"
+                )

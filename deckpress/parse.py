@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .errors import Diagnostic
+from .media import resolve_image
 from .model import FrontMatter, KeyPoint, Location, Notes, Question, Video
 
 _VIDEO = re.compile(r"^\s*video\s+(\d+)\s*(?:[—–:.]|-{1,2})?\s*(.*?)\s*$", re.IGNORECASE)
@@ -87,6 +89,10 @@ def parse_source(source: Path, display: str | None = None) -> ParseResult:
             errors.append(Diagnostic(where, line, "not valid UTF-8; save the file as UTF-8"))
             continue
         parsed = parse_text(text, name)
+        for line, src in parsed.images:
+            problem = resolve_image(source, name, src)[1]
+            if problem:
+                errors.append(Diagnostic(where, line, problem))
         if not parsed.videos and not parsed.errors:
             warnings.append(
                 Diagnostic(
@@ -187,6 +193,8 @@ class FileResult:
     front_matter: list[FrontMatter]
     errors: list[Diagnostic]
     warnings: list[Diagnostic]
+    images: list[tuple[int, str]] = field(default_factory=list)
+    """``(line, src)`` of every image reference, as written."""
 
 
 class _FileParser:
@@ -380,7 +388,23 @@ class _FileParser:
 
 def parse_text(text: str, name: str) -> FileResult:
     """Parse one file's (decoded, LF) text; ``name`` is used in locations."""
-    return _FileParser(text, name).run(_md.parse(text))
+    tokens = _md.parse(text)
+    result = _FileParser(text, name).run(tokens)
+    result.images = list(_images(tokens))
+    return result
+
+
+def _images(tokens: list[Token]) -> Iterator[tuple[int, str]]:
+    """``(line, src)`` of every image, from the inline tokens."""
+    for token in tokens:
+        if token.type != "inline" or not token.map or not token.children:
+            continue
+        line = token.map[0] + 1
+        for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "image":
+                yield line, str(child.attrs.get("src", ""))
 
 
 # --------------------------------------------------------------------------

@@ -81,7 +81,7 @@ class BuildOptions:
     @property
     def key(self) -> str:
         """The options that change outputs, for the no-op check."""
-        return options_key(self.only, self.paper)
+        return options_key(self.only, self.paper, self.source)
 
 
 @dataclass
@@ -120,11 +120,14 @@ def run(
     for user mistakes; nothing is written then.
     """
     from .load import load_course
+    from .templating import forget_environments
+
+    forget_environments()
 
     # load + validate: every problem at once, before anything is written
     loaded = load_course(options.source, display)
     folders = input_folders(options, loaded.course.config.templates)
-    with build_lock(options.out):
+    with build_lock(options.out, options.source):
         previous = Manifest.read(options.out)
         context = BuildContext(previous, force=options.force, progress=progress)
         staged = BuildOptions(

@@ -27,11 +27,9 @@ from .config import SheetConfig
 from .errors import Diagnostic
 from .incremental import fingerprint
 from .model import Course, Location
-from .templating import get_env, read_asset
+from .templating import read_asset, shared_env
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
-
     from .pipeline import BuildOptions
 
 log = logging.getLogger(__name__)
@@ -103,13 +101,9 @@ def page_context(course: Course, sheet: SheetConfig, paper: str | None) -> dict[
 
 def render_html(course: Course, template: str, **context: object) -> str:
     """Render a ``print-*`` template (user overrides first) to an HTML string."""
-    return _env(course.config.templates).get_template(template).render(course=course, **context)
-
-
-@lru_cache(maxsize=4)
-def _env(templates: Path | None) -> Environment:
-    # One environment per templates folder: it caches the compiled templates.
-    return get_env(templates)
+    return (
+        shared_env(course.config.templates).get_template(template).render(course=course, **context)
+    )
 
 
 # --------------------------------------------------------------------------

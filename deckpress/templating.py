@@ -42,13 +42,42 @@ def get_env(override: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def read_asset(name: str, override: Path | None = None) -> str:
-    """Text of a template-folder file (e.g. a CSS file), honouring overrides."""
+_shared: dict[Path | None, jinja2.Environment] = {}
+
+
+def shared_env(override: Path | None = None) -> jinja2.Environment:
+    """One environment per template folder for the current build (compiled templates are
+    reused across the build's documents); :func:`forget_environments` starts afresh."""
+    if override not in _shared:
+        _shared[override] = get_env(override)
+    return _shared[override]
+
+
+def forget_environments() -> None:
+    """Called at the start of every build: jinja notices edits of a template it loaded,
+    but not a new file in the override folder that now shadows a built-in one."""
+    _shared.clear()
+
+
+def asset_path(name: str, override: Path | None = None) -> Path:
+    """Where a template-folder file is found, honouring overrides."""
     for folder in template_dirs(override):
         path = folder / name
         if path.is_file():
-            return path.read_text(encoding="utf-8")
-    raise FileNotFoundError(name)
+            return path
+    raise BuildError(
+        f"{name}: template file not found in {', '.join(map(str, template_dirs(override)))}"
+    )
+
+
+def read_asset(name: str, override: Path | None = None) -> str:
+    """Text of a template-folder file (e.g. a CSS file), honouring overrides."""
+    path = asset_path(name, override)
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise BuildError(f"{path}:{line}: not valid UTF-8; save the file as UTF-8") from None
 
 
 @contextmanager

@@ -16,19 +16,27 @@ from .pipeline import BuildOptions, BuildOutcome, input_folders, run
 
 log = logging.getLogger(__name__)
 
-# Files a build itself writes into watched folders, and editors' temporary files.
-_IGNORED_NAMES = ("deckpress.lock",)
-_IGNORED_SUFFIXES = (".tmp", ".swp", ".swx", "~", ".part")
+# What a build reads: notes, config, images, templates. Anything else (editors' swap and
+# temporary files, the state file the build itself writes) is not a change worth a build.
+_INPUT_SUFFIXES = {
+    ".md",
+    ".yaml",
+    ".yml",
+    ".html",
+    ".css",
+    ".j2",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".webp",
+}
 
 
 def _interesting(change: object, path: str) -> bool:
     name = Path(path).name
-    return not (
-        name in _IGNORED_NAMES
-        or name.startswith((".", "#"))
-        or name.endswith(_IGNORED_SUFFIXES)
-        or "__pycache__" in path
-    )
+    return Path(path).suffix.lower() in _INPUT_SUFFIXES and not name.startswith((".", "#"))
 
 
 def watch(
@@ -61,8 +69,8 @@ def _build(options: BuildOptions, display: str, report, show) -> Path | None:
     """One build; errors are reported, never raised. Returns the user template folder."""
     try:
         outcome = run(options, display)
-    except DeckpressError as exc:
-        report(exc.format_message())
+    except (DeckpressError, OSError) as exc:
+        report(exc.format_message() if isinstance(exc, DeckpressError) else f"error: {exc}")
         report("build failed; the previous artifacts are unchanged. Watching for fixes…")
         return None
     show(outcome)

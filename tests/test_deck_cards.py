@@ -15,6 +15,7 @@ from deckpress.cards import (
     split_term,
     tags_for,
 )
+from deckpress.errors import ContentError
 from deckpress.load import load_course
 from deckpress.render import html_block
 
@@ -149,25 +150,32 @@ def _copy(tmp_path: Path) -> Path:
 
 def test_missing_image_is_a_file_line_error(tmp_path):
     source = _copy(tmp_path)
-    (source / "img" / "dot.png").unlink()
     course = load_course(source).course
+    (source / "img" / "dot.png").unlink()
+    # the load stage (check, every build) reports it...
+    with pytest.raises(ContentError) as failed:
+        load_course(source, "src")
+    lines = sorted((d.file, d.line) for d in failed.value.diagnostics)
+    assert lines == [("src/notes.md", 22), ("src/notes.md", 27)]
+    # ...and so does the deck's renderer, should the file vanish after loading
     renderer = FieldRenderer(course.config, source, "src")
     for note in collect(course):
         renderer.note(note, tuple(range(1, len(note.parts) + 1)))
-    lines = sorted((d.file, d.line) for d in renderer.errors)
-    assert lines == [("src/notes.md", 22), ("src/notes.md", 27)]
+    assert sorted((d.file, d.line) for d in renderer.errors) == lines
     assert "img/dot.png" in renderer.errors[0].message
     assert "relative to notes.md" in renderer.errors[0].message
 
 
-def test_remote_image_is_refused(tmp_path):
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [("https://example.com/x.png", "offline"), ("../../outside.png", "outside the source folder")],
+)
+def test_remote_or_outside_image_is_refused(tmp_path, image, message):
     source = _copy(tmp_path)
+    (tmp_path / "outside.png").write_bytes(b"png")
     notes = source / "notes.md"
-    notes.write_text(
-        notes.read_text().replace("img/dot.png)\n- Plain", "https://example.com/x.png)\n- Plain")
-    )
-    course = load_course(source).course
-    renderer = FieldRenderer(course.config, source, "src")
-    renderer.note(collect(course)[3], (1, 2))
-    (error,) = renderer.errors
-    assert error.line == 22 and "offline" in error.message
+    notes.write_text(notes.read_text().replace("img/dot.png)\n- Plain", f"{image})\n- Plain"))
+    with pytest.raises(ContentError) as failed:
+        load_course(source, "src")
+    (error,) = failed.value.diagnostics
+    assert error.line == 22 and message in error.message

@@ -225,3 +225,50 @@ def test_watch_rebuilds_on_save_and_survives_errors(real_source, tmp_path):
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+def test_other_source_into_same_out_is_built(real_source, tmp_path):
+    out = tmp_path / "dist"
+    build(real_source, out, "--only", "deck")
+    other = tmp_path / "other"
+    import shutil
+
+    shutil.copytree(real_source, other)
+    config = other / "course.yaml"
+    config.write_text(config.read_text().replace("deck: 100 Days", "deck: Other 100 Days"))
+    output = build(other, out, "--only", "deck")
+    assert "up to date" not in output
+    assert (out / "other-100-days-of-deep-learning.apkg").is_file()
+
+
+def test_new_override_template_is_picked_up_in_the_same_process(make_source, tmp_path):
+    from .conftest import MINIMAL_CONFIG, video
+
+    src = make_source({"a.md": video(1) + video(2)}, MINIMAL_CONFIG + "templates: mine\n")
+    (src / "mine").mkdir()
+    out = tmp_path / "dist"
+    options = BuildOptions(src, out, only=("handouts",))
+    run(options)
+    before = (out / "handouts.pdf").read_bytes()
+    css = (ROOT / "templates" / "print.css").read_text(encoding="utf-8")
+    (src / "mine" / "print.css").write_text(css.replace("DejaVu Sans", "DejaVu Serif"))
+    run(options)  # as watch does: same process, cached environments must not hide the file
+    assert (out / "handouts.pdf").read_bytes() != before
+    from pypdf import PdfReader
+
+    page = PdfReader(out / "handouts" / "01-everything.pdf").pages[0]
+    fonts = {str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
+    assert any("DejaVu-Serif" in f for f in fonts), fonts
+
+
+def test_changed_image_rebuilds_the_deck(make_source, tmp_path):
+    from .conftest import MINIMAL_CONFIG, video
+
+    text = video(1).replace("- Point 1a.", "- Point 1a ![fig](fig.png)") + video(2)
+    src = make_source({"a.md": text, "fig.png": b"\x89PNG one"}, MINIMAL_CONFIG)
+    out = tmp_path / "dist"
+    build(src, out, "--only", "deck")
+    first = (out / "tiny-course.apkg").read_bytes()
+    (src / "fig.png").write_bytes(b"\x89PNG two")
+    assert "up to date" not in build(src, out, "--only", "deck")
+    assert (out / "tiny-course.apkg").read_bytes() != first

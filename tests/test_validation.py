@@ -171,3 +171,39 @@ def test_broken_override_template_is_a_located_error(make_source, tmp_path, temp
     )
     assert_fails_with(result, f"{src}/mine/{message}")
     assert not (out / "handouts").exists()
+
+
+def test_huge_range_typo_is_quick_and_located(make_source):
+    config = "title: T\ntopics:\n  - title: A\n    videos: 1-2000000000\n"
+    src = make_source({"a.md": video(1) + video(2)}, config)
+    assert_fails_with(run_check(src), "ends at video 2000000000")
+
+
+def test_unwritable_out_is_an_error_not_a_traceback(make_source, tmp_path):
+    src = make_source({"a.md": video(1) + video(2)})
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(
+        main, ["build", "--only", "deck", "--source", str(src), "--out", str(blocker / "sub")]
+    )
+    assert_fails_with(result, f"{blocker}/sub", "Not a directory")
+
+
+def test_card_template_naming_an_unknown_field(make_source, tmp_path):
+    config = MINIMAL_CONFIG + "templates: mine\n"
+    src = make_source(
+        {"a.md": video(1) + video(2), "mine/card_qa_front.html": "<b>{{Question}}</b>\n{{Nope}}\n"},
+        config,
+    )
+    result = CliRunner().invoke(
+        main, ["build", "--only", "deck", "--source", str(src), "--out", str(tmp_path / "o")]
+    )
+    assert_fails_with(result, f"{src}/mine/card_qa_front.html:2: card template uses {{{{Nope}}}}")
+
+
+def test_deck_name_with_empty_subdeck_part(make_source):
+    config = "title: T\ndeck: 'A::'\ntopics:\n  - title: A\n    videos: 1-2\n"
+    src = make_source({"a.md": video(1) + video(2)}, config)
+    assert_fails_with(
+        run_check(src), "course.yaml:2: course.deck must not be empty or have an empty part"
+    )
