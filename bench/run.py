@@ -114,7 +114,7 @@ def main() -> None:
             (
                 "cold full build (deck + 2 sheets + 15 handouts)",
                 f"{full:.2f} s",
-                f"{full / pandoc:.2f}× pandoc (target ≤ 2×), {full_mem} MiB",
+                f"{full / pandoc:.2f}× pandoc (target ≤ 2×), {full_mem} MiB peak (main process)",
             )
         )
 
