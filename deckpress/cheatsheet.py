@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 
 from .model import Course, Topic
-from .output import write_bytes
 from .pipeline import ArtifactResult, BuildOptions
-from .printing import Printed, Sheet, page_context, render_html, stale, start, typeset
+from .printing import Printed, Sheet, page_context, render_html, save, stale, start, typeset
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +33,7 @@ def build(course: Course, options: BuildOptions) -> ArtifactResult:
     todo = stale(every, options)
     for sheet, printed in zip(todo, typeset(todo, course, options), strict=True):
         assert printed.pdf is not None  # no page budget: the floor always fits
-        write_bytes(sheet.path, printed.pdf)
-        options.context.wrote(sheet.path, sheet.key)
-        result.paths.append(sheet.path)
+        save(sheet.path, printed.pdf, sheet.key, options, result)
         result.report.append(describe(sheet, printed))
         _warn_if_sparse(sheet, printed)
     for sheet in every:

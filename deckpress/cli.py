@@ -37,10 +37,9 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
                 return f"{record.levelname.lower()}: {message}"
             return message
 
-    if quiet:
-        level = logging.ERROR
-    else:
-        level = (logging.WARNING, logging.INFO)[min(verbose, 1)] if verbose < 2 else logging.DEBUG
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(Formatter("%(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ContentError, Diagnostic
+from .errors import Diagnostic
 
 CONFIG_NAME = "course.yaml"
 ANSWER_MODES = ("none", "short", "full")
@@ -256,14 +256,6 @@ TOP_KEYS = ("title", "deck", "tag", "templates", "topics", "print")
 TOPIC_KEYS = ("title", "videos", "focus", "handout_answers")
 PRINT_KEYS = ("paper", "min_font_pt", "max_font_pt", "cheatsheet", "handouts")
 SHEET_KEYS = ("answers", "columns", "landscape")
-
-
-def load_config(path: Path, display: str | None = None) -> CourseConfig:
-    """Read and validate ``course.yaml``; raise :class:`ContentError` listing every problem."""
-    config, problems = read_config(path, display)
-    if problems or config is None:
-        raise ContentError(problems)
-    return config
 
 
 def read_config(

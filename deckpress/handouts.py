@@ -17,9 +17,8 @@ from pathlib import Path
 from .errors import BuildError
 from .incremental import fingerprint
 from .model import Course, Topic
-from .output import write_bytes
 from .pipeline import ArtifactResult, BuildOptions
-from .printing import Printed, Sheet, page_context, render_html, stale, start, typeset
+from .printing import Printed, Sheet, page_context, render_html, save, stale, start, typeset
 
 log = logging.getLogger(__name__)
 
@@ -51,20 +50,15 @@ def build(course: Course, options: BuildOptions) -> ArtifactResult:
     result = ArtifactResult()
     for sheet, done in printed.items():
         assert done.pdf is not None
-        write_bytes(sheet.path, done.pdf)
-        options.context.wrote(sheet.path, sheet.key)
-        result.paths.append(sheet.path)
+        save(sheet.path, done.pdf, sheet.key, options, result)
     _remove_stale(options.out / FOLDER, {sheet.path.name for sheet in every})
     # all handouts, one after another: from this build's PDFs or the ones kept on disk
     combined = options.out / COMBINED
     key = fingerprint([sheet.key for sheet in every])
     if not options.context.fresh(combined, key):
         pdfs = [printed[s].pdf if s in printed else s.path.read_bytes() for s in every]
-        write_bytes(
-            combined, concatenate([pdf for pdf in pdfs if pdf], f"{course.title} — handouts")
-        )
-        options.context.wrote(combined, key)
-        result.paths.append(combined)
+        joined = concatenate([pdf for pdf in pdfs if pdf], f"{course.title} — handouts")
+        save(combined, joined, key, options, result)
     result.report.append(_summary(printed, len(every)))
     return result
 

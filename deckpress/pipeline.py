@@ -10,13 +10,16 @@ shows) describes; it then skips the work. See :mod:`deckpress.incremental`.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import __version__
 from .artifacts import ARTIFACTS
+from .errors import Diagnostic
 from .incremental import Manifest, build_lock, options_key, tree_hashes
 
 log = logging.getLogger(__name__)
@@ -89,7 +92,10 @@ class ArtifactResult:
     """What one artifact builder wrote and wants to tell the user."""
 
     paths: list[Path] = field(default_factory=list)
+    """Files this build produced (also when the bytes on disk were already the same);
+    files skipped as up to date are not listed."""
     report: list[str] = field(default_factory=list)
+    """Lines for the user: counts, sizes, what changed."""
 
 
 @dataclass
@@ -98,7 +104,7 @@ class BuildOutcome:
 
     results: dict[str, ArtifactResult]
     rebuilt: list[Path]
-    warnings: tuple = ()
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 def input_folders(options: BuildOptions, templates: Path | None) -> list[Path]:
@@ -130,14 +136,12 @@ def run(
     with build_lock(options.out, options.source):
         previous = Manifest.read(options.out)
         context = BuildContext(previous, force=options.force, progress=progress)
-        staged = BuildOptions(
-            options.source, options.out, options.only, options.paper, options.force, context
-        )
+        staged = dataclasses.replace(options, context=context)
         # write each requested artifact (each skips its own up-to-date files)
         results = build(loaded.course, staged)
         # remember what was read and written, for the next build
         manifest = Manifest(
-            version=_version(),
+            version=__version__,
             options=options.key,
             folders=[str(f) for f in folders],
             inputs=tree_hashes(folders),
@@ -150,12 +154,6 @@ def run(
             manifest.record_output(Path(path), key)
         manifest.write(options.out)
     return BuildOutcome(results, context.rebuilt, loaded.warnings)
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 def build(course, options: BuildOptions) -> dict[str, ArtifactResult]:

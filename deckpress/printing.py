@@ -27,10 +27,11 @@ from .config import SheetConfig
 from .errors import Diagnostic
 from .incremental import fingerprint
 from .model import Course, Location
+from .output import write_bytes
 from .templating import read_asset, shared_env
 
 if TYPE_CHECKING:
-    from .pipeline import BuildOptions
+    from .pipeline import ArtifactResult, BuildOptions
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,13 @@ def render_html(course: Course, template: str, **context: object) -> str:
 
 # --------------------------------------------------------------------------
 # Typesetting jobs
+
+
+def save(path: Path, pdf: bytes, key: str, options: BuildOptions, result: ArtifactResult) -> None:
+    """Write a PDF atomically and record it for the next incremental build and the report."""
+    write_bytes(path, pdf)
+    options.context.wrote(path, key)
+    result.paths.append(path)
 
 
 def stale(sheets: list[Sheet], options: BuildOptions) -> list[Sheet]:

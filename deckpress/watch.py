@@ -50,38 +50,44 @@ def watch(
     """Build once, then again after every batch of changes until ``stop`` is set."""
     from watchfiles import watch as watch_files
 
-    templates = _build(options, display, report, show)
-    folders = [f for f in input_folders(options, templates) if f.is_dir()]
-    report(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)")
-    for changes in watch_files(
-        *folders,
-        watch_filter=_interesting,
-        debounce=debounce_ms,
-        stop_event=stop,
-        raise_interrupt=False,
-    ):
-        names = sorted({_shown(Path(p), folders) for _, p in changes})
-        report(f"changed: {', '.join(names)}")
-        templates = _build(options, display, report, show) or templates
+    _build(options, display, report, show)
+    while True:
+        folders = _folders(options)
+        report(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)")
+        for changes in watch_files(
+            *folders,
+            watch_filter=_interesting,
+            debounce=debounce_ms,
+            stop_event=stop,
+            raise_interrupt=False,
+        ):
+            names = sorted({_shown(Path(p), folders) for _, p in changes})
+            report(f"changed: {', '.join(names)}")
+            _build(options, display, report, show)
+            if _folders(options) != folders:
+                break  # course.yaml now names another templates folder: watch that one
+        else:
+            return  # stopped (stop event or Ctrl-C)
 
 
-def _build(options: BuildOptions, display: str, report, show) -> Path | None:
-    """One build; errors are reported, never raised. Returns the user template folder."""
+def _build(options: BuildOptions, display: str, report, show) -> None:
+    """One build; errors are reported, never raised."""
     try:
         outcome = run(options, display)
     except (DeckpressError, OSError) as exc:
         report(exc.format_message() if isinstance(exc, DeckpressError) else f"error: {exc}")
         report("build failed; the previous artifacts are unchanged. Watching for fixes…")
-        return None
+        return
     show(outcome)
-    return _templates_of(options)
 
 
-def _templates_of(options: BuildOptions) -> Path | None:
+def _folders(options: BuildOptions) -> list[Path]:
+    """The folders a build reads: notes, built-in templates, the user's templates folder."""
     from .config import CONFIG_NAME, read_config
 
     config, _ = read_config(options.source / CONFIG_NAME)
-    return config.templates if config else None
+    templates = config.templates if config else None
+    return [f for f in input_folders(options, templates) if f.is_dir()]
 
 
 def _shown(path: Path, folders: list[Path]) -> str:
