@@ -71,6 +71,25 @@ class PrintConfig:
 
 
 @dataclass(frozen=True)
+class NotesSyntax:
+    """How the notes are written, beyond what the parser recognises by itself.
+
+    From ``unit:``, ``units:`` and ``labels:`` in ``course.yaml``; every value adds to
+    or narrows the built-in rules of :mod:`deckpress.parse`.
+    """
+
+    unit_word: str | None = None
+    """``unit:``: the word that starts a unit heading (``Vidéo``), added to the built-in
+    words and preferred over them."""
+    unit_heading: int | None = None
+    """``units.heading``: headings of this level (1–6) are the units, numbered in order."""
+    key_point_labels: tuple[str, ...] = ()
+    """``labels.key_points``: extra labels of key-point lists (``À retenir``)."""
+    question_labels: tuple[str, ...] = ()
+    """``labels.questions``: extra labels of question sections (``Questions d’entretien``)."""
+
+
+@dataclass(frozen=True)
 class CourseConfig:
     """The validated ``course.yaml``."""
 
@@ -88,6 +107,8 @@ class CourseConfig:
     """Folder whose files override the built-in templates/CSS (resolved path)."""
     path: Path
     """Where the config was read from."""
+    notes: NotesSyntax = field(default_factory=NotesSyntax)
+    """How the notes are written (``unit:``, ``units:``, ``labels:``)."""
 
     @property
     def deck_slug(self) -> str:
@@ -252,8 +273,10 @@ def _parse_range(value: Any) -> tuple[int, int] | None:
     return None
 
 
-TOP_KEYS = ("title", "deck", "tag", "templates", "topics", "print")
-TOPIC_KEYS = ("title", "videos", "focus", "handout_answers")
+TOP_KEYS = ("title", "deck", "tag", "templates", "unit", "units", "labels", "topics", "print")
+TOPIC_KEYS = ("title", "units", "videos", "focus", "handout_answers")
+UNITS_KEYS = ("heading",)
+LABEL_KEYS = ("key_points", "questions")
 PRINT_KEYS = ("paper", "min_font_pt", "max_font_pt", "cheatsheet", "handouts")
 SHEET_KEYS = ("answers", "columns", "landscape")
 
@@ -310,6 +333,7 @@ def read_config(
         c.error(top.lines["templates"], f"templates folder {templates_value!r} does not exist")
     topics = _load_topics(c, top)
     print_cfg = _load_print(c, top)
+    notes = _load_notes_syntax(c, top)
     config = CourseConfig(
         title=(title or "").strip() or "Untitled course",
         deck=(deck or title or "").strip() or "Untitled course",
@@ -318,8 +342,48 @@ def read_config(
         print=print_cfg,
         templates=templates,
         path=path,
+        notes=notes,
     )
     return config, c.diagnostics
+
+
+def _load_notes_syntax(c: _Checker, top: _LineDict) -> NotesSyntax:
+    word = c.get(
+        top,
+        "unit",
+        "course",
+        str,
+        None,
+        check=lambda v: (
+            None
+            if re.fullmatch(r"[^\W\d_]+", v.strip())
+            else "must be one word of letters, e.g. Lecture"
+        ),
+    )
+    units = c.mapping(top.get("units"), "units", top.lines.get("units", 1), UNITS_KEYS)
+    heading = c.get(
+        units,
+        "heading",
+        "units",
+        int,
+        None,
+        check=lambda v: None if 1 <= v <= 6 else "must be a heading level from 1 to 6",
+    )
+    labels = c.mapping(top.get("labels"), "labels", top.lines.get("labels", 1), LABEL_KEYS)
+    found: dict[str, tuple[str, ...]] = {}
+    for key in LABEL_KEYS:
+        value = c.get(labels, key, "labels", (list, str), [])
+        items = [value] if isinstance(value, str) else value
+        if not all(isinstance(v, str) and v.strip() for v in items):
+            c.error(labels.lines.get(key, labels.line), f"labels.{key} must be a list of words")
+            items = []
+        found[key] = tuple(v.strip() for v in items)
+    return NotesSyntax(
+        unit_word=word.strip() if word else None,
+        unit_heading=heading,
+        key_point_labels=found["key_points"],
+        question_labels=found["questions"],
+    )
 
 
 def _load_topics(c: _Checker, top: _LineDict) -> tuple[TopicConfig, ...]:
@@ -332,14 +396,18 @@ def _load_topics(c: _Checker, top: _LineDict) -> tuple[TopicConfig, ...]:
         line = entry.line if isinstance(entry, _LineDict) else top.lines.get("topics", 0)
         data = c.mapping(entry, where, line, TOPIC_KEYS)
         title = c.get(data, "title", where, str, "", required=True, check=_nonempty)
-        videos = data.get("videos")
+        # ``units:`` and ``videos:`` are the same key (the first user's word is ``videos``)
+        key = "units" if "units" in data else "videos"
+        videos = data.get(key)
         span = _parse_range(videos)
-        if "videos" not in data:
-            c.error(data.line, f"{where} needs a 'videos' key, e.g. videos: 1-3")
+        if "units" in data and "videos" in data:
+            c.error(data.lines["videos"], f"{where} has both 'units' and 'videos'; keep one")
+        if key not in data:
+            c.error(data.line, f"{where} needs a 'units' key, e.g. units: 1-3")
         elif span is None or span[0] > span[1] or span[0] < 0:
             c.error(
-                data.lines["videos"],
-                f"{where}.videos must be a range like 4-7 (first-last, inclusive), not {videos!r}",
+                data.lines[key],
+                f"{where}.{key} must be a range like 4-7 (first-last, inclusive), not {videos!r}",
             )
         focus = c.get(data, "focus", where, bool, False)
         answers = c.get(data, "handout_answers", where, str, None, check=_one_of(ANSWER_MODES))

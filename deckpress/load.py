@@ -7,13 +7,13 @@ and raised at once as a :class:`~deckpress.errors.ContentError`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import CONFIG_NAME, CourseConfig, read_config, slugify
 from .errors import ContentError, Diagnostic
 from .model import Course, Location, Notes, Topic
-from .parse import parse_source
+from .parse import Coverage, parse_source
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,8 @@ class Loaded:
     course: Course
     notes: Notes
     warnings: tuple[Diagnostic, ...]
+    coverage: Coverage = field(default_factory=Coverage)
+    """What became of every non-blank line of the notes."""
 
 
 def load_course(source: Path, display: str | None = None) -> Loaded:
@@ -35,21 +37,22 @@ def load_course(source: Path, display: str | None = None) -> Loaded:
     shown = display if display is not None else str(source)
     config_shown = f"{shown}/{CONFIG_NAME}"
     config, errors = read_config(source / CONFIG_NAME, config_shown)
-    parsed = parse_source(source, shown)
+    parsed = parse_source(source, shown, config.notes if config is not None else None)
     errors.extend(parsed.errors)
     course = None
-    if config is not None and parsed.notes.videos:
+    if config is not None and parsed.notes.units:
         course = assemble(config, parsed.notes, shown, config_shown, errors)
     if errors or course is None:
         raise ContentError(errors)
-    return Loaded(course, parsed.notes, tuple(parsed.warnings))
+    return Loaded(course, parsed.notes, tuple(parsed.warnings), parsed.coverage)
 
 
 def assemble(
     config: CourseConfig, notes: Notes, shown: str, config_shown: str, errors: list[Diagnostic]
 ) -> Course | None:
-    """Group videos into the configured topics, appending any problem to ``errors``."""
-    by_number = {video.number: video for video in notes.videos}
+    """Group units into the configured topics, appending any problem to ``errors``."""
+    by_number = {unit.number: unit for unit in notes.units}
+    word = _unit_word(notes)
     numbers = sorted(by_number)
     owner: dict[int, str] = {}
     topics = []
@@ -61,14 +64,14 @@ def assemble(
                     Diagnostic(
                         config_shown,
                         tc.line,
-                        f"topic {tc.title!r} {end} at video {number}, but the notes have no "
-                        f"video {number}; fix its 'videos' range",
+                        f"topic {tc.title!r} {end} at {word} {number}, but the notes have no "
+                        f"{word} {number}; fix its 'units' range",
                     )
                 )
         for other in config.topics[: index - 1]:
             if tc.first <= other.last and other.first <= tc.last:
                 low, high = max(tc.first, other.first), min(tc.last, other.last)
-                span = f"video {low} is" if low == high else f"videos {low}–{high} are"
+                span = f"{word} {low} is" if low == high else f"{word}s {low}–{high} are"
                 errors.append(
                     Diagnostic(
                         config_shown,
@@ -86,21 +89,31 @@ def assemble(
                 title=tc.title,
                 slug=f"{index:02d}-{slugify(tc.title)}",
                 focus=tc.focus,
-                videos=tuple(members),
+                units=tuple(members),
                 handout_answers=tc.handout_answers or config.print.handouts.answers,
                 loc=Location(config_name, tc.line),
             )
         )
-    for video in notes.videos:
-        if video.number not in owner:
+    for unit in notes.units:
+        if unit.number not in owner:
+            name = (
+                f"{word} {unit.number}"
+                if unit.numbered
+                else f"{word} {unit.title!r} (number {unit.number})"
+            )
             errors.append(
                 Diagnostic(
-                    f"{shown}/{video.loc.file}",
-                    video.loc.line,
-                    f"video {video.number} is in no topic; add it to a topic's 'videos' range "
-                    f"in {config_shown}",
+                    f"{shown}/{unit.loc.file}",
+                    unit.loc.line,
+                    f"{name} is in no topic; add it to a topic's 'units' range in {config_shown}",
                 )
             )
     if errors:
         return None
     return Course(config=config, front_matter=notes.front_matter, topics=tuple(topics))
+
+
+def _unit_word(notes: Notes) -> str:
+    """How messages name a unit: the notes' own word, lower case (``video``, ``lecture``)."""
+    words = [u.unit_word for u in notes.units if u.unit_word]
+    return words[0].lower() if words else "unit"

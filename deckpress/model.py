@@ -28,7 +28,7 @@ class Location:
 
 @dataclass(frozen=True)
 class KeyPoint:
-    """One bullet under "What to remember"."""
+    """One list item under a key-points label ("What to remember")."""
 
     text: str
     """Markdown source of the bullet, without its list marker."""
@@ -38,10 +38,10 @@ class KeyPoint:
 
 @dataclass(frozen=True)
 class Question:
-    """One interview question with its answer."""
+    """One question with its answer."""
 
     label: str
-    """The label as written (``Q1``), or ``""`` when the user wrote none."""
+    """The label as written (``Q1``, ``Q``, ``Question``, ``1``), or ``""`` when none."""
     prompt: str
     """Markdown source of the question, without its label and bold markers."""
     answer: str
@@ -53,31 +53,58 @@ class Question:
 
 
 @dataclass(frozen=True)
-class Video:
-    """One video's notes."""
+class Block:
+    """One top-level markdown block kept as it was written (context or front matter)."""
 
-    number: int
-    """The video number from the heading (``Video 12 — …``)."""
-    title: str
-    """Heading text after the number, markdown source."""
-    key_points: tuple[KeyPoint, ...]
-    """Bullets under "What to remember", in order."""
-    questions: tuple[Question, ...]
-    """Interview questions, in order."""
+    text: str
+    """Markdown source, container indentation and surrounding blank lines removed."""
     loc: Location
-    """Where the video heading is."""
-    intro: str = ""
-    """Markdown between the heading and the first section, if any."""
+    """Where the block starts."""
+
+
+FrontMatter = Block
+"""Text before the first unit of a file (title, how-to-use): one :class:`Block` each."""
 
 
 @dataclass(frozen=True)
-class FrontMatter:
-    """Text that stands before the first video of a file (title, how-to-use)."""
+class Unit:
+    """One unit of the course: a video, lecture, lesson, chapter, day, week …"""
 
-    text: str
-    """Markdown source, stripped of surrounding blank lines."""
+    number: int
+    """The number from the heading (``Lecture 12 — …``); position in the course when the
+    headings carry none (see :attr:`numbered`)."""
+    title: str
+    """Heading text after the unit word, number and separator, markdown source."""
+    key_points: tuple[KeyPoint, ...]
+    """List items under a key-points label ("What to remember", "TL;DR" …), in order."""
+    questions: tuple[Question, ...]
+    """Questions with their answers, in order."""
     loc: Location
-    """Where the text starts."""
+    """Where the unit heading is."""
+    context: tuple[Block, ...] = ()
+    """Every other block of the unit (prose, tables, pictures, code, sub-sections), in order."""
+    unit_word: str | None = "Video"
+    """The word before the number as written (``Lecture``, ``Vidéo``), or ``None``."""
+    numbered: bool = True
+    """``False`` when the heading has no number and :attr:`number` is the position."""
+
+    @property
+    def label(self) -> str:
+        """``Lecture 12``, ``12`` or ``""`` (unnumbered): how cards and printouts name it."""
+        if not self.numbered:
+            return ""
+        return f"{self.unit_word} {self.number}" if self.unit_word else str(self.number)
+
+    @property
+    def heading(self) -> str:
+        """``Lecture 12 — Title`` (markdown source), or just the title when unnumbered."""
+        if self.label and self.title:
+            return f"{self.label} — {self.title}"
+        return self.label or self.title
+
+
+Video = Unit
+"""The first user's word for a unit; kept as an alias."""
 
 
 @dataclass(frozen=True)
@@ -86,15 +113,20 @@ class Notes:
 
     files: tuple[str, ...]
     """The notes files read, in reading order (relative to the source folder)."""
-    front_matter: tuple[FrontMatter, ...]
-    """Per-file text before the first video, in reading order."""
-    videos: tuple[Video, ...]
-    """Every video, in reading order."""
+    front_matter: tuple[Block, ...]
+    """Blocks before the first unit of each file (and after a heading that ends a unit),
+    in reading order."""
+    units: tuple[Unit, ...]
+    """Every unit, in reading order."""
+
+    @property
+    def videos(self) -> tuple[Unit, ...]:
+        return self.units
 
 
 @dataclass(frozen=True)
 class Topic:
-    """A section of the course: a run of consecutive videos (from ``course.yaml``)."""
+    """A section of the course: a run of consecutive units (from ``course.yaml``)."""
 
     index: int
     """1-based position in the course; shown zero-padded (``01``)."""
@@ -104,12 +136,16 @@ class Topic:
     """File-name-safe id, e.g. ``05-loss-functions-backpropagation``."""
     focus: bool
     """Interview priority: included in the focus cheat sheet and tagged."""
-    videos: tuple[Video, ...]
-    """The topic's videos in number order."""
+    units: tuple[Unit, ...]
+    """The topic's units in number order."""
     handout_answers: str
     """``full`` / ``short`` / ``none``: how answers appear on this topic's handout."""
     loc: Location
     """Where the topic is declared in ``course.yaml``."""
+
+    @property
+    def videos(self) -> tuple[Unit, ...]:
+        return self.units
 
     @property
     def label(self) -> str:
@@ -123,8 +159,8 @@ class Course:
 
     config: CourseConfig
     """The validated ``course.yaml``."""
-    front_matter: tuple[FrontMatter, ...]
-    """Text before the first video of each file."""
+    front_matter: tuple[Block, ...]
+    """Blocks before the first unit of each file."""
     topics: tuple[Topic, ...]
     """Topics in course order."""
 
@@ -133,17 +169,21 @@ class Course:
         return self.config.title
 
     @property
-    def videos(self) -> Iterator[Video]:
-        """Every video in course order."""
+    def units(self) -> Iterator[Unit]:
+        """Every unit in course order."""
         for topic in self.topics:
-            yield from topic.videos
+            yield from topic.units
+
+    @property
+    def videos(self) -> Iterator[Unit]:
+        return self.units
 
     @property
     def focus_topics(self) -> tuple[Topic, ...]:
         return tuple(t for t in self.topics if t.focus)
 
-    def topic_of(self, video_number: int) -> Topic:
+    def topic_of(self, unit_number: int) -> Topic:
         for topic in self.topics:
-            if any(v.number == video_number for v in topic.videos):
+            if any(u.number == unit_number for u in topic.units):
                 return topic
-        raise KeyError(video_number)
+        raise KeyError(unit_number)

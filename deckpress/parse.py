@@ -1,10 +1,21 @@
 """Notes markdown -> :class:`~deckpress.model.Notes`, from markdown-it-py's token stream.
 
-The parser reads notes as people write them: video headings at any level
-(``## Video 12 — Title``, ``–``/``-``/``:`` also accepted), "What to remember"
-and "Interview Questions" as bold lines or headings, questions as bold
-``Q1.`` lines whose answer follows on the next line (a hard or soft break) or
-in following paragraphs, lists and code blocks.
+The parser reads notes as people write them (the rules are listed in
+``README.md``, "Writing notes"):
+
+* **units** are headings with a unit word and a number at any level
+  (``## Lecture 3: …``, ``# 📘 Day 5 - …``), else numbered headings
+  (``## 12. …``), else every heading of one level (``units: {heading: 2}``);
+* **sections** are labels on a line of their own, plain, bold or as a heading
+  ("What to remember", "TL;DR:", "Interview Questions", or ``labels:``);
+* **key points** are the top-level list items of a key-points section;
+* **questions** start at a labelled line (``**Q1. …**``, ``**Q:**``,
+  ``Question:``), a question heading, a bold numbered list item, or — where the
+  notes label no question — a bold line ending in ``?``; the answer is what
+  follows, up to the next question, label, separator or unit;
+* everything else in a unit is its **context**, and before the first unit of a
+  file its **front matter**. Every non-blank line lands in one of these, or in
+  a warning with its ``file:line``.
 
 Classification uses tokens; field text is sliced from the source lines the
 tokens point at (``token.map``), so every field is the user's markdown verbatim.
@@ -15,32 +26,63 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 
+from .config import NotesSyntax
 from .errors import Diagnostic
 from .media import resolve_image
-from .model import FrontMatter, KeyPoint, Location, Notes, Question, Video
+from .model import Block, KeyPoint, Location, Notes, Question, Unit
+from .syntax import (
+    QuestionLine,
+    Recogniser,
+    bold_question,
+    heading_question,
+    question_line,
+    strip_answer_label,
+)
 
-_VIDEO = re.compile(r"^\s*video\s+(\d+)\s*(?:[—–:.]|-{1,2})?\s*(.*?)\s*$", re.IGNORECASE)
-_POINTS = re.compile(
-    r"^(what to remember|key points|key takeaways|takeaways|remember)\b", re.IGNORECASE
-)
-_QUESTIONS = re.compile(
-    r"^(interview questions|questions|interview q\s*&\s*a|q\s*&\s*a)\b", re.IGNORECASE
-)
-_QLABEL = re.compile(r"^\s*Q\s*(\d+)\s*[.):—–-]?\s+(?=\S)|^\s*Q\s*(\d+)\s*[.):—–-]\s*$")
-# The same label in source form, possibly wrapped in bold markers: ``**Q1.**`` or ``**Q1. …``.
-_QLABEL_SRC = re.compile(
-    r"^(?P<open>\*\*|__)?\s*Q\s*(?P<num>\d+)\s*[.):—–-]?\s*(?P<close>\*\*|__)?\s*"
-)
 _MARKER_SRC = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
+# Raw HTML that only wraps or spaces content: labels and separators, never content.
+_DETAILS_OPEN = re.compile(
+    r"^\s*(?:<details\b[^>]*>\s*)?(?:<summary\b[^>]*>.*?</summary>\s*)?$", re.IGNORECASE
+)
+_DETAILS_CLOSE = re.compile(r"^\s*</details>\s*$", re.IGNORECASE)
+_EMPTY_HTML = re.compile(
+    r"^\s*(?:<(?:div|span|p|br|hr)\b[^>]*/?>\s*(?:</(?:div|span|p)>)?\s*)+$", re.IGNORECASE
+)
+_IMAGE_SRC = re.compile(r"!\[[^\]\n]*\]\(\s*(<[^>\n]*>|[^)\n]*?)(?:\s+\"[^\"\n]*\")?\s*\)")
 
-_md = MarkdownIt("commonmark")
+# Markdown-it with the syntax people use in notes: math (so `$a*b*c$` is not
+# emphasis), footnotes (kept in place: their definition is unit context) and tables.
+_md = (
+    MarkdownIt("commonmark")
+    .use(dollarmath_plugin)
+    .use(footnote_plugin)
+    .enable("table")
+    .disable("footnote_tail")
+)
+
+
+@dataclass
+class Coverage:
+    """What became of every non-blank line of the notes (``deckpress check``)."""
+
+    cards: int = 0
+    """Lines read into unit titles, key points, questions and answers."""
+    context: int = 0
+    """Lines kept as unit context or front matter (shown, but asked on no card)."""
+    markup: int = 0
+    """Section labels and separators: structure, not content."""
+    ignored: int = 0
+    """Lines in none of these; each one is also a warning."""
 
 
 @dataclass
@@ -48,8 +90,18 @@ class ParseResult:
     """What :func:`parse_source` found: the notes plus every diagnostic."""
 
     notes: Notes
+    """The units and front matter read."""
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    coverage: Coverage = field(default_factory=Coverage)
+    images: list[tuple[Location, str]] = field(default_factory=list)
+    """``(where, src)`` of every local image reference, as written."""
+
+    @property
+    def units(self) -> tuple[Unit, ...]:
+        return self.notes.units
+
+    videos = units
 
 
 def notes_files(source: Path) -> list[Path]:
@@ -62,62 +114,82 @@ def notes_files(source: Path) -> list[Path]:
     return sorted((p for p in source.rglob("*.md") if p.is_file()), key=key)
 
 
-def parse_source(source: Path, display: str | None = None) -> ParseResult:
+def parse_source(
+    source: Path, display: str | None = None, syntax: NotesSyntax | None = None
+) -> ParseResult:
     """Parse every notes file in ``source``; never raises for bad content.
 
-    ``display`` is how the folder is named in diagnostics (defaults to ``source``).
+    ``display`` is how the folder is named in diagnostics (defaults to ``source``);
+    ``syntax`` is what ``course.yaml`` says about how the notes are written.
     """
     shown = display if display is not None else str(source)
     files = notes_files(source) if source.is_dir() else []
     errors: list[Diagnostic] = []
-    warnings: list[Diagnostic] = []
-    videos: list[Video] = []
-    front: list[FrontMatter] = []
-    names: list[str] = []
     if not source.is_dir():
         errors.append(Diagnostic(shown, 0, "source folder not found"))
     elif not files:
         errors.append(Diagnostic(shown, 0, "no notes found: add markdown files (*.md) here"))
+    texts: list[tuple[str, str]] = []
     for path in files:
         name = path.relative_to(source).as_posix()
-        names.append(name)
-        where = f"{shown}/{name}" if shown else name
         try:
-            text = decode(path.read_bytes())
+            texts.append((name, decode(path.read_bytes())))
         except UnicodeDecodeError as exc:
             line = exc.object[: exc.start].count(b"\n") + 1
+            where = f"{shown}/{name}" if shown else name
             errors.append(Diagnostic(where, line, "not valid UTF-8; save the file as UTF-8"))
-            continue
-        parsed = parse_text(text, name)
-        for line, src in parsed.images:
-            problem = resolve_image(source, name, src)[1]
-            if problem:
-                errors.append(Diagnostic(where, line, problem))
-        if not parsed.videos and not parsed.errors:
-            warnings.append(
-                Diagnostic(
-                    where,
-                    0,
-                    "no videos in this file (a video starts with "
-                    "a heading like '## Video 1 — Title')",
-                )
-            )
-        videos.extend(parsed.videos)
-        front.extend(parsed.front_matter)
-        errors.extend(_relocate(d, where) for d in parsed.errors)
-        warnings.extend(_relocate(d, where) for d in parsed.warnings)
-    if files and not videos and not errors:
-        errors.append(
+    result = parse_texts(texts, syntax)
+    result.errors = errors + [_relocate(d, shown) for d in result.errors]
+    result.warnings = [_relocate(d, shown) for d in result.warnings]
+    for loc, src in result.images:
+        problem = resolve_image(source, loc.file, src)[1]
+        if problem:
+            result.errors.append(Diagnostic(f"{shown}/{loc.file}", loc.line, problem))
+    if files and not result.notes.units and not result.errors:
+        result.errors.append(
             Diagnostic(
                 shown,
                 0,
-                "no videos found in the notes; a video starts with a "
-                "heading like '## Video 1 — Title'",
+                "no units found in the notes; a unit starts with a heading like "
+                "'## Lecture 1 — Title' (or set 'unit:' or 'units: {heading: 2}' in course.yaml)",
             )
         )
-    errors.extend(_check_numbers(videos, shown, warnings))
-    notes = Notes(files=tuple(names), front_matter=tuple(front), videos=tuple(videos))
-    return ParseResult(notes, errors, warnings)
+    return result
+
+
+def parse_texts(texts: list[tuple[str, str]], syntax: NotesSyntax | None = None) -> ParseResult:
+    """Parse decoded (LF) notes ``[(name, text)]`` in reading order; locations use ``name``."""
+    rec = Recogniser(syntax)
+    texts = [(name, text.replace("\r\n", "\n").replace("\r", "\n")) for name, text in texts]
+    parsed = [(name, text, _md.parse(text)) for name, text in texts]
+    mode = _unit_mode(rec, [(tokens, text) for _, text, tokens in parsed])
+    units: list[Unit] = []
+    front: list[Block] = []
+    result = ParseResult(Notes(files=(), front_matter=(), units=()))
+    for name, text, tokens in parsed:
+        fp = _FileParser(text, name, rec, mode, start=len(units))
+        fp.run(tokens)
+        units.extend(fp.units)
+        front.extend(fp.front)
+        result.errors.extend(fp.errors)
+        result.warnings.extend(fp.warnings)
+        result.images.extend((Location(name, line), src) for line, src in fp.images)
+        fp.count_coverage(result.coverage)
+        if not fp.units and not any(d.file == name for d in fp.errors):
+            result.warnings.append(
+                Diagnostic(name, 0, f"no {mode.describe()} in this file: it is all front matter")
+            )
+    result.errors.extend(_check_numbers(units, mode))
+    result.warnings.extend(_check_gaps(units, mode))
+    result.notes = Notes(
+        files=tuple(name for name, _ in texts), front_matter=tuple(front), units=tuple(units)
+    )
+    return result
+
+
+def parse_text(text: str, name: str, syntax: NotesSyntax | None = None) -> ParseResult:
+    """Parse one file's decoded (LF) text; ``name`` is used in locations."""
+    return parse_texts([(name, text)], syntax)
 
 
 def decode(data: bytes) -> str:
@@ -126,39 +198,115 @@ def decode(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _relocate(diag: Diagnostic, where: str) -> Diagnostic:
-    return Diagnostic(where, diag.line, diag.message)
+def _relocate(diag: Diagnostic, shown: str) -> Diagnostic:
+    if not shown:
+        return diag
+    if diag.file == shown or diag.file.startswith(f"{shown}/"):
+        return diag
+    return Diagnostic(f"{shown}/{diag.file}", diag.line, diag.message)
 
 
-def _check_numbers(videos: list[Video], shown: str, warnings: list[Diagnostic]) -> list[Diagnostic]:
+# --------------------------------------------------------------------------
+# Which headings are units (decided once for the whole course)
+
+
+@dataclass(frozen=True)
+class UnitMode:
+    """How units are recognised in this course."""
+
+    kind: str
+    """``word`` (``Lecture 3``), ``numbered`` (``12. Title``), ``level`` or ``none``."""
+    word: str | None = None
+    """The unit word (``word`` mode), compared case-insensitively."""
+    level: int | None = None
+    """The heading level (``numbered`` and ``level`` modes)."""
+
+    def describe(self) -> str:
+        if self.kind == "word":
+            return f"units ('{self.word} N — Title' headings)"
+        if self.kind == "numbered":
+            return f"units (level-{self.level} headings like '12. Title')"
+        if self.kind == "level":
+            return f"units (level-{self.level} headings)"
+        return "units"
+
+
+def _headings(tokens: list[Token]) -> Iterator[tuple[int, str]]:
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.level == 0:
+            yield int(token.tag[1]), tokens[i + 1].content
+
+
+def _unit_mode(rec: Recogniser, files: list[tuple[list[Token], str]]) -> UnitMode:
+    headings = [h for tokens, _ in files for h in _headings(tokens)]
+    if rec.unit_heading:
+        return UnitMode("level", level=rec.unit_heading)
+    words = Counter()
+    for _, text in headings:
+        unit = rec.word_unit(text)
+        if unit and unit.word:
+            words[unit.word.casefold()] += 1
+    if words:
+        configured = rec.unit_words[0].casefold() if rec.unit_word_configured else None
+        if configured and configured in words:
+            word = configured
+        else:
+            order = [w.casefold() for w in rec.unit_words]
+            word = max(words, key=lambda w: (words[w], -order.index(w) if w in order else -99))
+        return UnitMode("word", word=word)
+    numbered = Counter(level for level, text in headings if rec.numbered_unit(text))
+    if numbered:
+        level = max(numbered, key=lambda lv: (numbered[lv], -lv))
+        return UnitMode("numbered", level=level)
+    plain = Counter(
+        level
+        for level, text in headings
+        if not rec.section(text) and heading_question(text) is None
+    )
+    several = {lv: n for lv, n in plain.items() if n >= 2} or dict(plain)
+    if several:
+        level = max(several, key=lambda lv: (several[lv], -lv))
+        return UnitMode("level", level=level)
+    return UnitMode("none")
+
+
+def _check_numbers(units: list[Unit], mode: UnitMode) -> list[Diagnostic]:
     errors = []
-    seen: dict[int, Video] = {}
-    for video in videos:
-        first = seen.get(video.number)
-        if first is not None:
+    seen: dict[int, Unit] = {}
+    for unit in units:
+        first = seen.get(unit.number)
+        if first is not None and unit.numbered:
             errors.append(
                 Diagnostic(
-                    f"{shown}/{video.loc.file}",
-                    video.loc.line,
-                    f"duplicate video number {video.number} (also at {first.loc}); "
+                    unit.loc.file,
+                    unit.loc.line,
+                    f"duplicate {_word(unit)} number {unit.number} (also at {first.loc}); "
                     "renumber one of them",
                 )
             )
         else:
-            seen[video.number] = video
-    numbers = sorted(seen)
-    for before, after in itertools.pairwise(numbers):
+            seen[unit.number] = unit
+    return errors
+
+
+def _check_gaps(units: list[Unit], mode: UnitMode) -> list[Diagnostic]:
+    warnings = []
+    numbers = sorted({u.number: u for u in units}.items())
+    for (before, _), (after, unit) in itertools.pairwise(numbers):
         if after > before + 1:
             missing = f"{before + 1}" if after == before + 2 else f"{before + 1}–{after - 1}"
-            video = seen[after]
             warnings.append(
                 Diagnostic(
-                    f"{shown}/{video.loc.file}",
-                    video.loc.line,
-                    f"video numbering jumps from {before} to {after} (missing {missing})",
+                    unit.loc.file,
+                    unit.loc.line,
+                    f"{_word(unit)} numbering jumps from {before} to {after} (missing {missing})",
                 )
             )
-    return errors
+    return warnings
+
+
+def _word(unit: Unit) -> str:
+    return (unit.unit_word or "unit").lower()
 
 
 # --------------------------------------------------------------------------
@@ -166,245 +314,535 @@ def _check_numbers(videos: list[Video], shown: str, warnings: list[Diagnostic]) 
 
 
 @dataclass
-class _Question:
-    label: str
-    prompt: str
-    line: int  # 0-based
-    answer: list[tuple[int, int]] = field(default_factory=list)  # 0-based [start, end)
+class _Text:
+    """A growing slice of the source: ``head`` on line ``line``, then lines up to ``end``."""
+
+    line: int  # 0-based line of head
+    head: str
+    end: int  # exclusive
+    indent: int = 0  # container indentation removed from continuation lines
+
+    def text(self, lines: list[str]) -> str:
+        out = [self.head]
+        for raw in lines[self.line + 1 : self.end]:
+            spaces = len(raw) - len(raw.lstrip(" "))
+            out.append(raw[min(self.indent, spaces) :])
+        return _clean("\n".join(out))
+
+
+def _clean(text: str) -> str:
+    """Trailing whitespace off every line, blank lines off both ends."""
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
 
 
 @dataclass
-class _Video:
+class _Question:
+    label: str
+    line: int  # 0-based line where the question starts
+    prompt: _Text
+    answer: _Text | None = None
+    decoration: str = ""
+    heading_level: int = 0  # a heading question: deeper headings belong to its answer
+    details: str = ""  # "" | "open" (inside <details>) | "closed"
+    closed: bool = False
+
+
+@dataclass
+class _Unit:
     number: int
+    numbered: bool
+    word: str | None
     title: str
     line: int
     level: int
-    section: str = "intro"  # intro | points | questions
-    intro: list[tuple[int, int]] = field(default_factory=list)
-    points: list[tuple[int, str]] = field(default_factory=list)  # (line, text)
+    section: str = "context"  # context | points | questions
+    points: list[KeyPoint] = field(default_factory=list)
     questions: list[_Question] = field(default_factory=list)
-
-
-@dataclass
-class FileResult:
-    """The parse of one file (locations relative to that file)."""
-
-    videos: list[Video]
-    front_matter: list[FrontMatter]
-    errors: list[Diagnostic]
-    warnings: list[Diagnostic]
-    images: list[tuple[int, str]] = field(default_factory=list)
-    """``(line, src)`` of every image reference, as written."""
+    context: list[_Text] = field(default_factory=list)
 
 
 class _FileParser:
-    def __init__(self, text: str, name: str):
+    def __init__(self, text: str, name: str, rec: Recogniser, mode: UnitMode, start: int):
         self.name = name
         self.lines = text.split("\n")
-        self.videos: list[Video] = []
-        self.front: list[list[tuple[int, int]]] = [[]]
+        self.rec = rec
+        self.mode = mode
+        self.ordinal = start  # units before this file
+        self.units: list[Unit] = []
+        self.front: list[Block] = []
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
-        self.video: _Video | None = None
+        self.images: list[tuple[int, str]] = []
+        self.unit: _Unit | None = None
+        self.front_texts: list[_Text] = []
+        # line -> "cards" | "context" | "markup": what became of every line
+        self.used: dict[int, str] = {}
+        # Where questions carry labels, an unlabelled bold "…?" line is answer text.
+        self.labelled = any(
+            question_line(line) is not None for line in self.lines if line.lstrip()[:1] in "*_Q"
+        )
 
-    # -- helpers ---------------------------------------------------------
+    # -- diagnostics and bookkeeping -------------------------------------
 
     def error(self, line0: int, message: str) -> None:
         self.errors.append(Diagnostic(self.name, line0 + 1, message))
 
-    def source(self, ranges: list[tuple[int, int]]) -> str:
-        """The source from the first range's start to the last range's end, verbatim."""
-        if not ranges:
-            return ""
-        start = min(r[0] for r in ranges)
-        end = max(r[1] for r in ranges)
-        return "\n".join(self.lines[start:end]).strip("\n").rstrip()
+    def warn(self, line0: int, message: str) -> None:
+        self.warnings.append(Diagnostic(self.name, line0 + 1, message))
+
+    def mark(self, start: int, end: int, what: str) -> None:
+        for line in range(start, end):
+            self.used.setdefault(line, what)
+
+    def count_coverage(self, coverage: Coverage) -> None:
+        for number, line in enumerate(self.lines):
+            if not line.strip():
+                continue
+            what = self.used.get(number)
+            if what == "cards":
+                coverage.cards += 1
+            elif what == "context":
+                coverage.context += 1
+            elif what == "markup":
+                coverage.markup += 1
+            else:
+                coverage.ignored += 1
+                self.warn(number, f"line not used by any card or page: {line.strip()[:60]!r}")
 
     def loc(self, line0: int) -> Location:
         return Location(self.name, line0 + 1)
 
-    def content(self, span: tuple[int, int]) -> None:
-        """Attach a range of content lines to whatever is open now."""
-        video = self.video
-        if video is None:
-            self.front[-1].append(span)
-        elif video.section == "questions":
-            if video.questions:
-                video.questions[-1].answer.append(span)
-            else:
-                self.error(
-                    span[0],
-                    "text under 'Interview Questions' before the first "
-                    "question; start each question with a bold line like '**Q1. …?**'",
-                )
-        elif video.section == "points":
-            video.points.append((span[0], self.source([span])))
-        else:
-            video.intro.append(span)
+    # -- the main loop ---------------------------------------------------
 
-    # -- main loop -------------------------------------------------------
-
-    def run(self, tokens: list[Token]) -> FileResult:
+    def run(self, tokens: list[Token], offset: int = 0) -> None:
+        done = offset
         i = 0
         while i < len(tokens):
             token = tokens[i]
             j = _block_end(tokens, i)
-            if token.type == "heading_open":
-                self.heading(token, tokens[i + 1])
-            elif token.type == "paragraph_open":
-                self.paragraph(tokens[i + 1])
-            elif token.type in ("bullet_list_open", "ordered_list_open"):
-                self.listing(tokens[i : j + 1])
-            elif token.type == "hr":
-                pass  # a separator, not content
-            elif token.map:
-                self.content((token.map[0], token.map[1]))
+            if token.map:
+                start, end = token.map[0] + offset, token.map[1] + offset
+                if start > done:
+                    self.gap(done, start)
+                done = max(done, end)
+                self.block(tokens[i : j + 1], start, end, offset)
             i = j + 1
-        self.finish_video()
-        front = [
-            FrontMatter(self.source(ranges), self.loc(ranges[0][0]))
-            for ranges in self.front
-            if ranges
-        ]
-        return FileResult(self.videos, front, self.errors, self.warnings)
+        if offset == 0:
+            if done < len(self.lines):
+                self.gap(done, len(self.lines))
+            self.finish_unit()
+            self.front.extend(Block(t.text(self.lines), self.loc(t.line)) for t in self.front_texts)
+            self.images.extend(self.find_images())
 
-    def heading(self, token: Token, inline: Token) -> None:
-        text = inline.content.strip()
-        setext = token.markup in ("=", "-")
+    def gap(self, start: int, end: int) -> None:
+        """Lines no block token covers: link reference definitions."""
+        for line in range(start, end):
+            if self.lines[line].strip():
+                self.warn(
+                    line,
+                    "link reference definition kept as context (links elsewhere in the "
+                    "notes cannot use it on cards)",
+                )
+                self.content(line, line + 1)
+
+    def block(self, tokens: list[Token], start: int, end: int, offset: int) -> None:
+        token = tokens[0]
+        kind = token.type
+        if kind == "heading_open":
+            self.heading(token, tokens[1], start, end)
+        elif kind == "paragraph_open":
+            self.paragraph(tokens[1], start, end, offset)
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            self.listing(tokens, start, end, offset)
+        elif kind == "hr":
+            self.separator(start, end)
+        elif kind == "html_block":
+            self.html(token, start, end)
+        elif kind == "footnote_reference_open":
+            self.close_question()
+            self.warn(start, "footnote definition kept as the unit's context")
+            self.content(start, end, to="context")
+        else:
+            self.content(start, end)
+
+    # -- blocks ----------------------------------------------------------
+
+    def heading(self, token: Token, inline: Token, start: int, end: int) -> None:
         level = int(token.tag[1])
-        video = _VIDEO.match(_plain(inline.children or []))
-        if video:
-            self.start_video(int(video.group(1)), _strip_video_label(text), token, level)
+        source = inline.content
+        setext = token.markup in ("=", "-")
+        unit = self.unit_heading(level, source)
+        if unit is not None:
+            self.start_unit(unit, level, start)
+            self.mark(start, end, "cards")
             return
-        if setext:  # "text\n---": the user meant a paragraph and a separator
-            self.paragraph(inline)
+        if setext:
+            # "text\n---": the user meant a paragraph and a separator.
+            self.paragraph(inline, start, end - 1, 0)
+            self.separator(end - 1, end)
             return
-        section = _section(_plain(inline.children or []))
-        if section and self.video is not None:
-            self.video.section = section
+        section = self.rec.section(source)
+        if section and self.unit is not None:
+            self.set_section(section)
+            self.mark(start, end, "markup")
             return
-        assert inline.map is not None
-        if self.video is not None and _QLABEL.match(_plain(inline.children or [])):
-            self.video.section = "questions"
-            self.start_question(text, inline.map[0])
-            return
-        if self.video is not None and level <= self.video.level:
-            # A heading as big as a video heading ends the video (e.g. "# Part 2").
-            self.finish_video()
-            self.front.append([])
-        self.content((inline.map[0], inline.map[1]))
-
-    def start_video(self, number: int, title: str, token: Token, level: int) -> None:
-        self.finish_video()
-        assert token.map is not None
-        if not title:
-            self.error(
-                token.map[0],
-                f"video {number} has no title; write '{'#' * level} Video {number} — Title'",
-            )
-        self.video = _Video(number, title, token.map[0], level)
-
-    def start_question(self, source_line: str, line0: int) -> None:
-        assert self.video is not None
-        label, prompt = _split_question(source_line)
-        if not prompt:
-            self.error(line0, f"{label or 'question'} has no question text")
-        self.video.questions.append(_Question(label, prompt, line0))
-
-    def paragraph(self, inline: Token) -> None:
-        assert inline.map is not None
-        for start, end, children in _line_groups(inline, self.lines):
-            plain = _plain(children)
-            whole_bold = _is_whole_bold(children)
-            section = _section(plain) if whole_bold or plain.rstrip().endswith(":") else None
-            if section and self.video is not None and (whole_bold or len(plain) < 40):
-                self.video.section = section
-                continue
-            video = self.video
-            if video is not None and (
-                _QLABEL.match(plain)
-                or (video.section == "questions" and whole_bold and plain.rstrip().endswith("?"))
+        q = self.open_question
+        if self.unit is not None:
+            asked = heading_question(source)
+            if asked is not None and (
+                asked.label or self.unit.section == "questions" and level > self.unit.level
             ):
-                video.section = "questions"
-                self.start_question("\n".join(self.lines[start:end]), start)
+                self.start_question(asked, start, end, heading_level=level)
+                return
+            if q is not None and q.heading_level and level > q.heading_level:
+                self.content(start, end)  # a sub-heading inside a heading question's answer
+                return
+            if level < self.unit.level:
+                self.warn(
+                    start,
+                    f"this heading ends {self.describe(self.unit)}: it and the text after it, "
+                    "up to the next unit, are front matter",
+                )
+                self.finish_unit()
+                self.content(start, end)
+                return
+            if level == self.unit.level and self.mode.kind != "level":
+                self.warn(
+                    start,
+                    f"heading at the level of a unit heading without a unit number: kept in "
+                    f"the context of {self.describe(self.unit)}",
+                )
+        self.close_question()
+        if self.unit is not None:
+            self.unit.section = "context"
+        self.content(start, end)
+
+    def unit_heading(self, level: int, source: str) -> _Unit | None:
+        mode = self.mode
+        if mode.kind == "word":
+            found = self.rec.word_unit(source)
+            if found and found.word and found.word.casefold() == mode.word:
+                return _Unit(found.number or 0, True, found.word, found.title, 0, level)
+        elif mode.kind == "numbered" and level == mode.level:
+            found = self.rec.numbered_unit(source)
+            if found:
+                return _Unit(found.number or 0, True, None, found.title, 0, level)
+        elif mode.kind == "level" and level == mode.level:
+            if self.rec.section(source) is None and heading_question(source) is None:
+                number = self.ordinal + len(self.units) + 1 + (self.unit is not None)
+                return _Unit(number, False, None, source.strip(), 0, level)
+        return None
+
+    def paragraph(self, inline: Token, start: int, end: int, offset: int) -> None:
+        run: list[int] = []  # consecutive content lines of this paragraph
+
+        def flush() -> None:
+            if run:
+                self.content(run[0], run[-1] + 1)
+                run.clear()
+
+        for first, last, children in _line_groups(inline, self.lines, start, end):
+            source = "\n".join(self.lines[first:last])
+            section = self.rec.section(_plain(children))
+            if section and self.unit is not None and last - first == 1:
+                flush()
+                self.set_section(section)
+                self.mark(first, last, "markup")
                 continue
-            self.content((start, end))
+            asked = self.question_at(source, children)
+            if asked is not None:
+                flush()
+                self.start_question(asked, first, last)
+                continue
+            q = self.open_question
+            if q is not None and q.answer is not None and (bold_question(source) is not None):
+                self.warn(
+                    first,
+                    f"bold line ending in '?' without a question label is kept as part of "
+                    f"the answer to {q.label or 'the question'} above; write "
+                    "'**Q2. …?**' to make it a question",
+                )
+            run.extend(range(first, last))
+        flush()
 
-    def listing(self, tokens: list[Token]) -> None:
-        video = self.video
-        if video is None or video.section != "points":
-            assert tokens[0].map is not None
-            self.content((tokens[0].map[0], tokens[0].map[1]))
+    def question_at(self, source: str, children: list[Token]) -> QuestionLine | None:
+        """The question this paragraph line starts, or ``None``."""
+        if self.unit is None:
+            return None
+        in_questions = self.unit.section == "questions"
+        asked = question_line(source, numbered_bold=in_questions)
+        if asked is not None:
+            return asked
+        if in_questions and not self.labelled:
+            return bold_question(source)
+        return None
+
+    def listing(self, tokens: list[Token], start: int, end: int, offset: int) -> None:
+        unit = self.unit
+        items = _items(tokens)
+        if unit is not None and unit.section == "points":
+            for item_start, item_end in items:
+                item_start, item_end = item_start + offset, item_end + offset
+                text = self.item_text(item_start, item_end)
+                if text:
+                    unit.points.append(KeyPoint(text, self.loc(item_start)))
+                self.mark(item_start, item_end, "cards")
             return
-        base = tokens[0].level + 1
-        for token in tokens:
-            if token.type == "list_item_open" and token.level == base and token.map:
-                video.points.append((token.map[0], self.item_text(token.map)))
+        if unit is not None and unit.section == "questions" and self.is_question_list(items):
+            for item_start, item_end in items:
+                self.question_item(item_start + offset, item_end + offset)
+            return
+        self.content(start, end)
 
-    def item_text(self, span: list[int]) -> str:
-        """A list item's source without its marker, continuation lines de-indented."""
-        lines = self.lines[span[0] : span[1]]
-        marker = _MARKER_SRC.match(lines[0])
+    def is_question_list(self, items: list[tuple[int, int]]) -> bool:
+        """``1. **Why …?**`` items: each is a question with its answer inside."""
+        first = self.lines[items[0][0]]
+        marker = _MARKER_SRC.match(first)
+        rest = first[marker.end() :] if marker else first
+        return rest.lstrip().startswith(("**", "__")) and (
+            question_line(rest) is not None or bold_question(rest) is not None
+        )
+
+    def question_item(self, start: int, end: int) -> None:
+        first = self.lines[start]
+        marker = _MARKER_SRC.match(first)
         indent = marker.end() if marker else 0
-        out = [lines[0][indent:]]
-        for line in lines[1:]:
-            stripped = len(line) - len(line.lstrip(" "))
-            out.append(line[min(indent, stripped) :])
-        return "\n".join(out).strip("\n").rstrip()
+        # A bold prompt may wrap: it ends at the line holding its closing marker.
+        last = start + 1
+        source = first[indent:]
+        while last < end and source.count("**") % 2 == 1 and self.lines[last].strip():
+            source += "\n" + self.lines[last][indent:]
+            last += 1
+        asked = question_line(source) or bold_question(source)
+        if asked is None:
+            self.content(start, end)
+            return
+        self.start_question(asked, start, last, indent=indent)
+        q = self.open_question
+        if q is not None and end > last:
+            if q.answer is None:
+                line = next((n for n in range(last, end) if self.lines[n].strip()), None)
+                if line is None:
+                    return
+                head = self.lines[line]
+                head = head[min(indent, len(head) - len(head.lstrip(" "))) :]
+                label_free = strip_answer_label(head.strip())
+                self.start_answer(q, line, label_free if label_free is not None else head)
+                self.extend(q.answer, line + 1, end)
+            else:
+                self.extend(q.answer, last, end)
+            self.mark(last, end, "cards")
 
-    def finish_video(self) -> None:
-        video, self.video = self.video, None
-        if video is None:
+    def html(self, token: Token, start: int, end: int) -> None:
+        body = self.lines[start:end]
+        text = "\n".join(body).strip()
+        # A heading inside an HTML block (no blank line after the HTML): read it as markdown.
+        for k in range(start + 1, end):
+            if re.match(r"^ {0,3}#{1,6}\s", self.lines[k]):
+                self.warn(
+                    k,
+                    "heading inside an HTML block: read as markdown (leave a blank line "
+                    "after the HTML to make this explicit)",
+                )
+                self.html(token, start, k)
+                self.run(_md.parse("\n".join(self.lines[k:end])), offset=k)
+                return
+        q = self.open_question
+        if _DETAILS_CLOSE.match(text):
+            self.mark(start, end, "markup")
+            if q is not None and q.details == "open":
+                q.details = "closed"
+                q.closed = True
+            return
+        if "<details" in text.lower() or "<summary" in text.lower():
+            if _DETAILS_OPEN.match(" ".join(line.strip() for line in body)):
+                self.mark(start, end, "markup")
+                if q is not None and q.details == "":
+                    self.open_details(q)
+                return
+            # <details><summary>…</summary> answer </details> with no blank line inside
+            opener = next(
+                (
+                    k
+                    for k in (1, 2)
+                    if k < end - start
+                    and _DETAILS_OPEN.match(" ".join(x.strip() for x in body[:k]))
+                ),
+                0,
+            )
+            if opener and q is not None and q.details == "" and _DETAILS_CLOSE.match(body[-1]):
+                self.mark(start, start + opener, "markup")
+                self.open_details(q)
+                self.content(start + opener, end - 1)
+                self.mark(end - 1, end, "markup")
+                q.details, q.closed = "closed", True
+                return
+        if _EMPTY_HTML.match(text):
+            self.separator(start, end)
+            return
+        self.content(start, end)
+
+    def open_details(self, q: _Question) -> None:
+        """Everything between the question and ``<details>`` is part of the question."""
+        if q.answer is not None:
+            q.prompt.end = max(q.prompt.end, q.answer.end)
+            q.answer = None
+        q.details = "open"
+
+    def separator(self, start: int, end: int) -> None:
+        self.mark(start, end, "markup")
+        self.close_question()
+        if self.unit is not None:
+            self.unit.section = "context"
+
+    # -- where content goes ----------------------------------------------
+
+    @property
+    def open_question(self) -> _Question | None:
+        unit = self.unit
+        if unit is None or not unit.questions or unit.section != "questions":
+            return None
+        q = unit.questions[-1]
+        return None if q.closed else q
+
+    def content(self, start: int, end: int, to: str = "") -> None:
+        """Lines ``[start, end)`` of content: answer, context or front matter."""
+        while end > start and not self.lines[end - 1].strip():
+            end -= 1
+        if end <= start:
+            return
+        unit = self.unit
+        if unit is None:
+            self.front_texts.append(_Text(start, self.lines[start], end))
+            self.mark(start, end, "context")
+            return
+        q = self.open_question
+        if q is not None and to != "context":
+            if q.answer is None:
+                head = self.lines[start]
+                label_free = None if q.details == "open" else strip_answer_label(head.strip())
+                self.start_answer(q, start, head if label_free is None else label_free)
+                self.extend(q.answer, start + 1, end)
+            else:
+                self.extend(q.answer, start, end)
+            self.mark(start, end, "cards")
+            return
+        unit.context.append(_Text(start, self.lines[start], end))
+        self.mark(start, end, "context")
+
+    def extend(self, text: _Text | None, start: int, end: int) -> None:
+        if text is not None and end > text.end:
+            text.end = end
+
+    def set_section(self, section: str) -> None:
+        assert self.unit is not None
+        self.close_question()
+        self.unit.section = section
+
+    def close_question(self) -> None:
+        q = self.open_question
+        if q is not None:
+            q.closed = True
+
+    def start_question(
+        self, asked: QuestionLine, start: int, end: int, heading_level: int = 0, indent: int = 0
+    ) -> None:
+        """A question on lines ``[start, end)``; text after its closing bold is the answer."""
+        assert self.unit is not None
+        self.close_question()
+        self.unit.section = "questions"
+        prompt = f"{asked.prompt} {asked.decoration}" if asked.decoration else asked.prompt
+        if not prompt.strip():
+            self.error(start, f"{asked.label or 'question'} has no question text")
+        q = _Question(asked.label, start, _Text(end - 1, prompt, end, indent))
+        q.heading_level = heading_level
+        self.unit.questions.append(q)
+        self.mark(start, end, "cards")
+        if asked.tail:
+            q.answer = _Text(end - 1, asked.tail, end, indent)
+
+    def start_answer(self, q: _Question, line: int, head: str) -> None:
+        q.answer = _Text(line, head, line + 1, q.prompt.indent)
+        self.mark(line, line + 1, "cards")
+
+    # -- units -----------------------------------------------------------
+
+    def start_unit(self, unit: _Unit, level: int, line: int) -> None:
+        self.finish_unit()
+        unit.line = line
+        unit.level = level
+        self.unit = unit
+
+    def describe(self, unit: _Unit) -> str:
+        if unit.numbered:
+            return f"{(unit.word or 'unit').lower()} {unit.number}"
+        return f"unit '{unit.title}'"
+
+    def finish_unit(self) -> None:
+        unit, self.unit = self.unit, None
+        if unit is None:
             return
         questions = []
-        for q in video.questions:
-            answer = self.source(q.answer)
+        for q in unit.questions:
+            prompt = q.prompt.text(self.lines)
+            answer = q.answer.text(self.lines) if q.answer else ""
             if not answer:
                 self.error(
                     q.line,
                     f"{q.label or 'question'} has no answer; write the answer "
                     "on the line after the question (or in the next paragraph)",
                 )
-            start = q.answer[0][0] if q.answer else q.line
-            questions.append(Question(q.label, q.prompt, answer, self.loc(q.line), self.loc(start)))
-        points = tuple(KeyPoint(text, self.loc(line)) for line, text in video.points if text)
-        if not points and not questions:
-            self.error(
-                video.line,
-                f"video {video.number} has no key points and no questions; "
-                "add a 'What to remember' list or an 'Interview Questions' section",
-            )
-        self.videos.append(
-            Video(
-                number=video.number,
-                title=video.title,
-                key_points=points,
+            start = q.answer.line if q.answer else q.line
+            questions.append(Question(q.label, prompt, answer, self.loc(q.line), self.loc(start)))
+        context = tuple(Block(t.text(self.lines), self.loc(t.line)) for t in unit.context)
+        if not unit.points and not questions:
+            if context:
+                self.warn(
+                    unit.line,
+                    f"{self.describe(unit)} has no key points and no questions: it makes no "
+                    "cards (its text is kept as context)",
+                )
+            else:
+                self.error(
+                    unit.line,
+                    f"{self.describe(unit)} has no key points and no questions; "
+                    "add a 'What to remember' list or an 'Interview Questions' section",
+                )
+        self.units.append(
+            Unit(
+                number=unit.number,
+                title=unit.title,
+                key_points=tuple(unit.points),
                 questions=tuple(questions),
-                loc=self.loc(video.line),
-                intro=self.source(video.intro),
+                loc=self.loc(unit.line),
+                context=context,
+                unit_word=unit.word,
+                numbered=unit.numbered,
             )
         )
 
+    # -- helpers ---------------------------------------------------------
 
-def parse_text(text: str, name: str) -> FileResult:
-    """Parse one file's (decoded, LF) text; ``name`` is used in locations."""
-    tokens = _md.parse(text)
-    result = _FileParser(text, name).run(tokens)
-    result.images = list(_images(tokens))
-    return result
+    def item_text(self, start: int, end: int) -> str:
+        """A list item's source without its marker, continuation lines de-indented."""
+        lines = self.lines[start:end]
+        marker = _MARKER_SRC.match(lines[0])
+        indent = marker.end() if marker else 0
+        return _Text(0, lines[0][indent:], len(lines), indent).text(lines)
 
-
-def _images(tokens: list[Token]) -> Iterator[tuple[int, str]]:
-    """``(line, src)`` of every image, from the inline tokens."""
-    for token in tokens:
-        if token.type != "inline" or not token.map or not token.children:
-            continue
-        line = token.map[0] + 1
-        for child in token.children:
-            if child.type in ("softbreak", "hardbreak"):
-                line += 1
-            elif child.type == "image":
-                yield line, str(child.attrs.get("src", ""))
+    def find_images(self) -> Iterator[tuple[int, str]]:
+        """``(line, src)`` of every image written ``![alt](src)``, also with spaces in src."""
+        fence = False
+        for number, line in enumerate(self.lines):
+            if re.match(r"^\s*(```|~~~)", line):
+                fence = not fence
+            if fence:
+                continue
+            for m in _IMAGE_SRC.finditer(line):
+                src = m.group(1).strip()
+                if src.startswith("<") and src.endswith(">"):
+                    src = src[1:-1]
+                yield number + 1, src
 
 
 # --------------------------------------------------------------------------
@@ -423,12 +861,24 @@ def _block_end(tokens: list[Token], i: int) -> int:
     return len(tokens) - 1
 
 
+def _items(tokens: list[Token]) -> list[tuple[int, int]]:
+    """``[start, end)`` source lines of each top-level item of a list."""
+    base = tokens[0].level + 1
+    spans = []
+    for token in tokens:
+        if token.type == "list_item_open" and token.level == base and token.map:
+            spans.append((token.map[0], token.map[1]))
+    return spans
+
+
 def _plain(children: list[Token]) -> str:
     """The visible text of inline tokens (markup dropped), breaks as spaces."""
     parts = []
     for child in children:
         if child.type in ("text", "code_inline", "html_inline"):
             parts.append(child.content)
+        elif child.type == "math_inline":
+            parts.append(f"${child.content}$")
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
         elif child.children:
@@ -436,34 +886,14 @@ def _plain(children: list[Token]) -> str:
     return "".join(parts).strip()
 
 
-def _is_whole_bold(children: list[Token]) -> bool:
-    """True when the only visible content is one ``**strong**`` run (plus ``:``/spaces)."""
-    meaningful = [c for c in children if not (c.type == "text" and c.content.strip(" \t:") == "")]
-    return (
-        len(meaningful) >= 2
-        and meaningful[0].type == "strong_open"
-        and meaningful[-1].type == "strong_close"
-        and sum(1 for c in meaningful if c.type == "strong_open") == 1
-    )
-
-
-def _section(plain: str) -> str | None:
-    text = plain.strip().strip("*_:").strip()
-    if _POINTS.match(text):
-        return "points"
-    if _QUESTIONS.match(text):
-        return "questions"
-    return None
-
-
-def _line_groups(inline: Token, lines: list[str]) -> list[tuple[int, int, list[Token]]]:
+def _line_groups(
+    inline: Token, lines: list[str], start: int, end: int
+) -> list[tuple[int, int, list[Token]]]:
     """Split a paragraph's inline children into source lines: ``(start, end, children)``.
 
     Breaks inside an open ``**strong**`` run do not split, so a bold question
     may wrap over several lines.
     """
-    assert inline.map is not None
-    start, end = inline.map
     children = inline.children or []
     groups: list[list[Token]] = [[]]
     depth = 0
@@ -486,35 +916,3 @@ def _line_groups(inline: Token, lines: list[str]) -> list[tuple[int, int, list[T
         out.append((line, line + count, group))
         line += count
     return out
-
-
-def _strip_video_label(heading: str) -> str:
-    """``Video 12 — Title`` (markdown source) -> ``Title``."""
-    m = re.match(r"^\s*(?:\*\*|__)?\s*video\s+\d+\s*(?:[—–:.]|-{1,2})?\s*", heading, re.IGNORECASE)
-    title = heading[m.end() :] if m else heading
-    if m and m.group(0).lstrip().startswith(("**", "__")):
-        title = re.sub(r"(\*\*|__)\s*$", "", title)
-    return title.strip()
-
-
-def _split_question(line: str) -> tuple[str, str]:
-    """``**Q1. Why …?**`` (source, possibly several lines) -> ``("Q1", "Why …?")``."""
-    text = line.strip()
-    label = ""
-    m = _QLABEL_SRC.match(text)
-    if m and re.match(r"^(\*\*|__)?\s*Q\s*\d+", text):
-        label = f"Q{int(m.group('num'))}"
-        opener, closer = m.group("open"), m.group("close")
-        text = text[m.end() :]
-        if opener and not closer:
-            text = _unwrap_end(text, opener)  # "**Q1. Why …?**": close at the end
-        elif opener and closer:
-            text = text.strip()  # "**Q1.** Why …?"
-    elif text[:2] in ("**", "__") and text.endswith(text[:2]) and len(text) > 4:
-        text = text[2:-2]
-    return label, text.strip()
-
-
-def _unwrap_end(text: str, marker: str) -> str:
-    text = text.rstrip()
-    return text[: -len(marker)].rstrip() if text.endswith(marker) else text
