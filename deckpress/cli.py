@@ -228,39 +228,84 @@ def watch(
 
 
 @main.command()
+@click.argument(
+    "folder", default="source", type=click.Path(file_okay=False, path_type=Path), required=False
+)
+@click.option("--force", is_flag=True, help="Replace an existing course.yaml.")
+def init(folder: Path, force: bool) -> None:
+    """Write FOLDER/course.yaml (default: source/) inferred from the notes in it."""
+    from .init import init_course
+    from .load import load_course
+
+    shown = _shown(folder)
+    inferred = init_course(folder, shown, force=force)
+    click.echo(f"wrote {shown}/course.yaml:")
+    for line in inferred.said:
+        click.echo(f"  {line}")
+    loaded = load_course(folder, display=shown)
+    click.echo(
+        f"check: {sum(1 for _ in loaded.course.units)} units, "
+        f"{len(loaded.warnings)} warning(s). Next: deckpress check --source {shown}, "
+        f"then deckpress build --source {shown}"
+    )
+
+
+@main.command()
 @source_option
-def check(source: Path) -> None:
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the parsed notes as JSON on stdout (units, key points, questions, context).",
+)
+def check(source: Path, as_json: bool) -> None:
     """Parse and validate the notes; print a summary (exit 1 on problems)."""
     from .load import load_course
 
     loaded = load_course(source, display=_shown(source))
+    if as_json:
+        import json
+
+        from .export import notes_json
+
+        click.echo(
+            json.dumps(notes_json(loaded.notes, loaded.warnings), ensure_ascii=False, indent=1)
+        )
+        return
     _print_warnings(loaded.warnings)
     click.echo(summary(loaded))
 
 
 def summary(loaded) -> str:
-    """A one-screen table: videos, questions and key points per topic."""
+    """A one-screen table (units, questions and key points per topic) and the coverage line."""
     course = loaded.course
+    word = next((u.unit_word.lower() for u in course.units if u.unit_word), "unit")
     rows = [
         (
             t.label + (" *" if t.focus else ""),
-            f"{t.videos[0].number}–{t.videos[-1].number}" if t.videos else "-",
-            len(t.videos),
-            sum(len(v.questions) for v in t.videos),
-            sum(len(v.key_points) for v in t.videos),
+            f"{t.units[0].number}–{t.units[-1].number}" if t.units else "-",
+            len(t.units),
+            sum(len(u.questions) for u in t.units),
+            sum(len(u.key_points) for u in t.units),
         )
         for t in course.topics
     ]
     width = max([len("topic")] + [len(r[0]) for r in rows])
+    plural = f"{word}s"
     lines = [
         f"{course.title} — {len(loaded.notes.files)} notes file(s)",
         "",
-        f"{'topic':<{width}}  {'videos':>7}  {'#':>3}  {'questions':>9}  {'key points':>10}",
+        f"{'topic':<{width}}  {plural:>7}  {'#':>3}  {'questions':>9}  {'key points':>10}",
     ]
-    for label, span, videos, questions, points in rows:
-        lines.append(f"{label:<{width}}  {span:>7}  {videos:>3}  {questions:>9}  {points:>10}")
+    for label, span, units, questions, points in rows:
+        lines.append(f"{label:<{width}}  {span:>7}  {units:>3}  {questions:>9}  {points:>10}")
     total = [sum(r[i] for r in rows) for i in (2, 3, 4)]
     lines.append(f"{'total':<{width}}  {'':>7}  {total[0]:>3}  {total[1]:>9}  {total[2]:>10}")
     lines.append("")
+    cov = loaded.coverage
+    lines.append(
+        f"lines: {cov.cards} on cards, {cov.context} shown as context or front matter, "
+        f"{cov.markup} labels and separators, {cov.ignored} ignored"
+    )
     lines.append(f"* focus topic. {len(loaded.warnings)} warning(s). OK.")
     return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""The ten notes styles of the shared corpus: `init` infers each config, `check --json`
+gives exactly the model in that style's ``expected.json``, and each one builds.
+
+The fixtures are copies of ``shared/notes-styles/<style>/{notes,expected.json}``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from deckpress.cli import main
+
+from .conftest import FIXTURES
+
+STYLES = sorted(p.name for p in (FIXTURES / "styles").iterdir() if p.is_dir())
+
+
+def test_there_are_ten_styles():
+    assert len(STYLES) == 10
+
+
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory) -> dict[str, Path]:
+    """Each style's notes in a fresh folder, with the course.yaml that `init` wrote."""
+    out = {}
+    root = tmp_path_factory.mktemp("styles")
+    for style in STYLES:
+        src = root / style
+        shutil.copytree(FIXTURES / "styles" / style / "notes", src)
+        result = CliRunner().invoke(main, ["init", str(src)])
+        assert result.exit_code == 0, result.output
+        out[style] = src
+    return out
+
+
+def _expected(style: str) -> dict:
+    return json.loads((FIXTURES / "styles" / style / "expected.json").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_check_json_equals_expected(initialised, style):
+    result = CliRunner().invoke(main, ["check", "--source", str(initialised[style]), "--json"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    want = _expected(style)
+    assert got["unit_word"] == want["unit_word"]
+    assert got["front_matter"] == want["front_matter"]
+    keys = ("number", "title", "key_points", "questions", "context")
+    assert [{k: u[k] for k in keys} for u in got["units"]] == [
+        {k: u[k] for k in keys} for u in want["units"]
+    ]
+    assert [f"notes/{u['file']}" for u in got["units"]] == [u["file"] for u in want["units"]]
+    assert all(u["unit_word"] == want["unit_word"] for u in got["units"])
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_no_line_ignored(initialised, style):
+    result = CliRunner().invoke(main, ["check", "--source", str(initialised[style])])
+    assert result.exit_code == 0, result.output
+    assert ", 0 ignored" in result.output
+    assert "not used by any card" not in result.output
+
+
+def test_init_infers_what_the_notes_need(initialised):
+    french = (initialised["10-unicode-bom"] / "course.yaml").read_text("utf-8")
+    assert "unit: Vidéo" in french
+    assert "À retenir" in french and "Questions d’entretien" in french
+    headings = (initialised["04-headings-as-questions"] / "course.yaml").read_text("utf-8")
+    assert "heading: 2" in headings
+    two_files = (initialised["01-lecture-colon"] / "course.yaml").read_text("utf-8")
+    assert "units: 17-19" in two_files and "units: 20-22" in two_files
+
+
+def test_init_never_overwrites_without_force(initialised, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(initialised["01-lecture-colon"], src)
+    mine = "title: Mine\ntopics:\n  - title: All\n    units: 17-22\n"
+    (src / "course.yaml").write_text(mine, encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", str(src)])
+    assert result.exit_code == 1
+    assert "course.yaml" in result.output and "--force" in result.output
+    assert (src / "course.yaml").read_text("utf-8") == mine
+    result = CliRunner().invoke(main, ["init", str(src), "--force"])
+    assert result.exit_code == 0, result.output
+    assert "Databases" in (src / "course.yaml").read_text("utf-8")
+
+
+def test_init_without_units_says_how_to_write_them(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "notes.md").write_text("Just a paragraph.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", str(src)])
+    assert result.exit_code == 1
+    assert "no units found" in result.output
+    assert not (src / "course.yaml").exists()
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_each_style_builds(initialised, style, tmp_path):
+    out = tmp_path / "dist"
+    result = CliRunner().invoke(
+        main, ["build", "--source", str(initialised[style]), "--out", str(out), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert list(out.glob("*.apkg"))
+    assert (out / "cheatsheet.pdf").is_file()
+    assert list((out / "handouts").glob("*.pdf"))
