@@ -25,7 +25,7 @@ from .config import CourseConfig, slugify
 from .errors import Diagnostic
 from .identity import NoteRecord
 from .media import resolve_image
-from .model import Course, Location, Topic, Video
+from .model import Course, Location, Topic, Unit, Video
 from .notetypes import KEYPOINTS, QA, SOURCE_FIELD, NoteType
 from .render import html_block, html_inline
 from .templating import get_env
@@ -130,16 +130,26 @@ def deck_label(topic: Topic) -> str:
     return topic.label.replace("::", ":")
 
 
-def tags_for(tag: str, kind: str, video: int, topic_slug: str, focus: bool) -> tuple[str, ...]:
-    """Hierarchical, space-free tags namespaced by the course tag."""
+def tags_for(
+    tag: str, kind: str, video: int, topic_slug: str, focus: bool, word: str = "video"
+) -> tuple[str, ...]:
+    """Hierarchical, space-free tags namespaced by the course tag.
+
+    ``word`` names the unit tag in the course's own word (``…::lecture::017``).
+    """
     tags = [
         f"{tag}::kind::{kind}",
         f"{tag}::topic::{topic_slug}",
-        f"{tag}::video::{video:0{VIDEO_TAG_DIGITS}d}",
+        f"{tag}::{word}::{video:0{VIDEO_TAG_DIGITS}d}",
     ]
     if focus:
         tags.append(f"{tag}::focus")
     return tuple(sorted(tags))
+
+
+def unit_tag_word(unit: Unit) -> str:
+    """``video``, ``lecture``, ``vidéo``; ``unit`` for units without a word."""
+    return re.sub(r"[\s:]+", "-", (unit.unit_word or "unit").lower())
 
 
 def removed_tag(tag: str) -> str:
@@ -225,11 +235,16 @@ class FieldRenderer:
                 _renderers(note.kind, note.parts), note.parts, note.locs, strict=True
             )
         ]
-        video = self.macros.video(note.origin.number, html_inline(note.origin.title))
-        context = (video, escape(note.topic), escape(str(note.locs[0])))
-        note_type, fields = self._fields(note.kind, html_parts, ords, context)
+        context = (self._unit(note.origin), escape(note.topic), escape(str(note.locs[0])))
+        extra = self._extra(note.origin, media)
+        note_type, fields = self._fields(note.kind, html_parts, ords, context, extra)
         tags = tags_for(
-            self.config.tag, note.kind, note.video, note.section.slug, note.section.focus
+            self.config.tag,
+            note.kind,
+            note.video,
+            note.section.slug,
+            note.section.focus,
+            unit_tag_word(note.origin),
         )
         return Rendered(note_type, fields, tags, tuple(media), note.locs[0].file)
 
@@ -250,15 +265,41 @@ class FieldRenderer:
         tags = tags_for(self.config.tag, record.kind, record.video, slugify(record.topic), False)
         return Rendered(note_type, fields, tuple(sorted((*tags, removed_tag(self.config.tag)))))
 
+    def _unit(self, unit: Unit) -> str:
+        """``Lecture 5 — Title`` in the course's own word (the ``Video`` field)."""
+        title = html_inline(unit.title) if unit.title else ""
+        if hasattr(self.macros, "unit"):
+            return self.macros.unit(unit.label, title)
+        return self.macros.video(unit.number, title)  # an override from before units
+
+    def _extra(self, unit: Unit, media: list[MediaFile]) -> str:
+        """The unit's context (prose, tables, pictures) for the back of its cards, or ``""``."""
+        if not unit.context or not hasattr(self.macros, "context"):
+            return ""
+        blocks = [
+            Markup(self._images(html_block(b.text), b.text, b.loc, media)) for b in unit.context
+        ]
+        return str(anki_safe(self.macros.context(blocks)))
+
     def _fields(
-        self, kind: str, html_parts: Sequence[str], ords: Sequence[int], context: Sequence[str]
+        self,
+        kind: str,
+        html_parts: Sequence[str],
+        ords: Sequence[int],
+        context: Sequence[str],
+        extra: str = "",
     ) -> tuple[NoteType, tuple[str, ...]]:
-        """The note type and Anki-safe fields: content first, then Video, Topic, Source."""
+        """The note type and Anki-safe fields: content first, then Video, Topic, Source.
+
+        ``extra`` (the unit's context) follows the answer, or the key points; the card
+        templates show it on the back only.
+        """
         tail = tuple(str(anki_safe(c)) for c in context)
         if kind == QA.kind:
-            return QA, (str(anki_safe(html_parts[0])), str(anki_safe(html_parts[1])), *tail)
+            answer = str(anki_safe(html_parts[1])) + extra
+            return QA, (str(anki_safe(html_parts[0])), answer, *tail)
         points = [cloze_point(h, o) for h, o in zip(html_parts, ords, strict=True)]
-        return KEYPOINTS, (str(self.macros.points(points)), *tail)
+        return KEYPOINTS, (str(self.macros.points(points)) + extra, *tail)
 
     def _images(self, rendered: str, text: str, loc: Location, media: list[MediaFile]) -> str:
         """Point ``<img src>`` at packed media files; record an error for each missing image."""

@@ -52,7 +52,7 @@ from .syntax import (
 _MARKER_SRC = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
 # Raw HTML that only wraps or spaces content: labels and separators, never content.
 _DETAILS_OPEN = re.compile(
-    r"^\s*(?:<details\b[^>]*>\s*)?(?:<summary\b[^>]*>.*?</summary>\s*)?$", re.IGNORECASE
+    r"^\s*(?:<details\b[^>]*>\s*)?(?:<summary\b[^>]*>[^<]*</summary>\s*)?$", re.IGNORECASE
 )
 _DETAILS_CLOSE = re.compile(r"^\s*</details>\s*$", re.IGNORECASE)
 _EMPTY_HTML = re.compile(
@@ -171,10 +171,10 @@ def parse_texts(texts: list[tuple[str, str]], syntax: NotesSyntax | None = None)
         fp.run(tokens)
         units.extend(fp.units)
         front.extend(fp.front)
+        fp.count_coverage(result.coverage)
         result.errors.extend(fp.errors)
         result.warnings.extend(fp.warnings)
         result.images.extend((Location(name, line), src) for line, src in fp.images)
-        fp.count_coverage(result.coverage)
         if not fp.units and not any(d.file == name for d in fp.errors):
             result.warnings.append(
                 Diagnostic(name, 0, f"no {mode.describe()} in this file: it is all front matter")
@@ -414,7 +414,9 @@ class _FileParser:
 
     # -- the main loop ---------------------------------------------------
 
-    def run(self, tokens: list[Token], offset: int = 0) -> None:
+    def run(self, tokens: list[Token], offset: int = 0, stop: int | None = None) -> None:
+        """Read top-level ``tokens`` of lines ``[offset, stop)`` (the whole file by default)."""
+        stop = len(self.lines) if stop is None else stop
         done = offset
         i = 0
         while i < len(tokens):
@@ -427,9 +429,9 @@ class _FileParser:
                 done = max(done, end)
                 self.block(tokens[i : j + 1], start, end, offset)
             i = j + 1
+        if done < stop:
+            self.gap(done, stop)
         if offset == 0:
-            if done < len(self.lines):
-                self.gap(done, len(self.lines))
             self.finish_unit()
             self.front.extend(Block(t.text(self.lines), self.loc(t.line)) for t in self.front_texts)
             self.images.extend(self.find_images())
@@ -645,7 +647,7 @@ class _FileParser:
                     "after the HTML to make this explicit)",
                 )
                 self.html(token, start, k)
-                self.run(_md.parse("\n".join(self.lines[k:end])), offset=k)
+                self.run(_md.parse("\n".join(self.lines[k:end])), offset=k, stop=end)
                 return
         q = self.open_question
         if _DETAILS_CLOSE.match(text):

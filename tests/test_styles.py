@@ -7,6 +7,7 @@ The fixtures are copies of ``shared/notes-styles/<style>/{notes,expected.json}``
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -110,3 +111,34 @@ def test_each_style_builds(initialised, style, tmp_path):
     assert list(out.glob("*.apkg"))
     assert (out / "cheatsheet.pdf").is_file()
     assert list((out / "handouts").glob("*.pdf"))
+
+
+def test_cards_use_the_course_word_and_show_context_on_the_back(initialised, tmp_path):
+    from .test_deck_anki import import_apkg, open_collection, text_of
+
+    out = tmp_path / "dist"
+    src = initialised["07-prose-heavy-lecture"]
+    result = CliRunner().invoke(
+        main, ["build", "--source", str(src), "--out", str(out), "--only", "deck", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    col = open_collection(tmp_path / "col")
+    import_apkg(col, next(out.glob("*.apkg")))
+    prose = "The validation set stands in for that unseen data"
+    cards = [col.get_card(cid) for cid in col.find_cards("")]
+    assert len(cards) == 6 + 6  # one cloze per key point, one card per question
+    folded = re.compile(r'<details class="dp-extra">.*?</details>', re.DOTALL)
+    css = col.models.by_name("deckpress Key points")["css"]
+    assert ".dp-front .dp-extra { display: none; }" in css
+    for card in cards:
+        front, back = card.question(), card.answer()
+        assert re.search(r"Lecture [789] — ", text_of(front))
+        # on the front the context is only inside the element the CSS hides
+        assert prose not in text_of(folded.sub("", front))
+        if prose in text_of(front):
+            assert 'class="dp-card dp-keypoints dp-front"' in front
+        if "Lecture 7 — " in text_of(front):
+            assert prose in text_of(back)
+    tags = col.tags.all()
+    assert any(t.endswith("::lecture::007") for t in tags)
+    assert not any("::video::" in t for t in tags)
