@@ -442,8 +442,8 @@ class _FileParser:
             if self.lines[line].strip():
                 self.warn(
                     line,
-                    "link reference definition kept as context (links elsewhere in the "
-                    "notes cannot use it on cards)",
+                    "link reference definition kept with the text above it (a link "
+                    "elsewhere in the notes cannot use it on cards)",
                 )
                 self.content(line, line + 1)
 
@@ -692,9 +692,10 @@ class _FileParser:
         q.details = "open"
 
     def separator(self, start: int, end: int) -> None:
+        """``---`` or an empty ``<div>``: ends an answer; a key-points list may go on."""
         self.mark(start, end, "markup")
         self.close_question()
-        if self.unit is not None:
+        if self.unit is not None and self.unit.section == "questions":
             self.unit.section = "context"
 
     # -- where content goes ----------------------------------------------
