@@ -2,37 +2,106 @@
 
 Shared by the load stage (so ``check`` and every build report a bad image as
 ``file:line``) and by the deck (which packs the files as media).
+
+A path is found as people write it: percent-encoded (``loss%20curve.png``) or
+in angle brackets (``<loss curve.png>``, which markdown-it hands over encoded),
+with accents or CJK in any Unicode normalisation form: a file saved on macOS is
+often named in NFD (``e`` + combining accent) while an editor types NFC.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import unicodedata
 from pathlib import Path
+from urllib.parse import unquote
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//)")
+_NOT_NAME = re.compile(r"[^\w-]+")
 
 
 def resolve_image(source: Path, notes_file: str, src: str) -> tuple[Path | None, str | None]:
     """``(path, None)`` for a usable local image, else ``(None, what is wrong)``.
 
-    ``src`` is as written in the notes, relative to ``notes_file`` (itself relative
-    to ``source``). ``data:`` URLs give ``(None, None)``: nothing to pack.
+    ``src`` is the link destination, percent-encoded or not, relative to
+    ``notes_file`` (itself relative to ``source``). ``data:`` URLs give
+    ``(None, None)``: nothing to pack. Messages show the decoded path, as typed.
     """
     if src.startswith("data:"):
         return None, None
+    shown = unquote(src)
     if _SCHEME.match(src):
         return None, (
-            f"image {src!r} is not a local file; cards must work offline: save it next to "
+            f"image {shown!r} is not a local file; cards must work offline: save it next to "
             "the notes and link it by a relative path"
         )
-    path = (source / notes_file).parent / src
+    folder = (source / notes_file).parent
+    # the decoded path first; the literal one for a file that really has '%20' in its name
+    candidates = [folder / c for c in dict.fromkeys([shown, src])]
+    for path in candidates:
+        try:
+            path.resolve().relative_to(source.resolve())
+        except ValueError:
+            return None, f"image {shown!r} is outside the source folder; keep images inside it"
+    for path in candidates:
+        found = find_file(path)
+        if found is not None:
+            return found, None
+    return None, (
+        f"image {shown!r} not found (looked for {candidates[0].as_posix()}); fix the path, "
+        f"which is relative to {notes_file}"
+    )
+
+
+def find_file(path: Path) -> Path | None:
+    """``path`` as it is on disk, matching each part in any Unicode normalisation form."""
+    if path.is_file():
+        return path
+    if path.parent == path:
+        return None
+    parent = path.parent if path.parent.is_dir() else find_dir(path.parent)
+    if parent is None:
+        return None
+    match = _entry(parent, path.name)
+    return match if match is not None and match.is_file() else None
+
+
+def find_dir(path: Path) -> Path | None:
+    if path.is_dir():
+        return path
+    if path.parent == path:
+        return None
+    parent = find_dir(path.parent)
+    if parent is None:
+        return None
+    match = _entry(parent, path.name)
+    return match if match is not None and match.is_dir() else None
+
+
+def _entry(folder: Path, name: str) -> Path | None:
+    """The entry of ``folder`` whose name equals ``name`` once both are NFC."""
+    if name in ("", ".", ".."):
+        return folder / name
+    wanted = unicodedata.normalize("NFC", name)
     try:
-        path.resolve().relative_to(source.resolve())
-    except ValueError:
-        return None, f"image {src!r} is outside the source folder; keep images inside it"
-    if not path.is_file():
-        return None, (
-            f"image {src!r} not found (looked for {path.as_posix()}); fix the path, "
-            f"which is relative to {notes_file}"
-        )
-    return path, None
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    for entry in names:
+        if unicodedata.normalize("NFC", entry) == wanted:
+            return folder / entry
+    return None
+
+
+def media_name(path: Path, data: bytes) -> str:
+    """The file's name in Anki's media folder: ``<stem>-<content hash><ext>``.
+
+    Letters of any script stay readable (``réseau-…png``, ``图-…png``), in NFC as
+    Anki stores media names; anything else becomes ``-``. An ASCII stem gives the
+    same name as before Unicode names were kept (``A_b c`` -> ``A_b-c``).
+    """
+    stem = unicodedata.normalize("NFC", path.stem)
+    stem = _NOT_NAME.sub("-", stem).strip("-") or "image"
+    return f"{stem}-{hashlib.sha256(data).hexdigest()[:10]}{path.suffix.lower()}"
