@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 from markupsafe import Markup, escape
 
-from .config import CourseConfig, slugify
+from .config import CourseConfig, deck_component, slugify
 from .errors import Diagnostic
 from .identity import NoteRecord
 from .media import media_name, resolve_image
@@ -127,7 +127,7 @@ def collect(course: Course) -> tuple[SourceNote, ...]:
 
 def deck_label(topic: Topic) -> str:
     """The subdeck name of a topic (``::`` would nest decks, so it is flattened)."""
-    return topic.label.replace("::", ":")
+    return deck_component(topic.label)
 
 
 def tags_for(tag: str, kind: str, video: int, topic_slug: str, focus: bool) -> tuple[str, ...]:

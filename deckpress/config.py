@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from slugify import slugify as _slugify
 
 from .errors import Diagnostic
 
@@ -95,9 +96,32 @@ class CourseConfig:
 
 
 def slugify(text: str) -> str:
-    """Lower-case ASCII words joined by ``-`` (``Loss & backprop`` -> ``loss-backprop``)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """Lower-case words joined by ``-``, for file names and tags.
+
+    ``Loss & backprop`` -> ``loss-backprop``; letters of every script stay as they
+    are (``Régression linéaire`` -> ``régression-linéaire``, ``注意力机制`` stays), in
+    NFC whatever form they were typed in. Transliterating instead
+    (``regression-lineaire``) would guess wrong for CJK (Japanese kanji read as
+    Chinese pinyin), and file systems, zip files and Anki tags all take Unicode.
+    ASCII text gives exactly the slugs of earlier versions (so tags and file names
+    of existing decks never change): hence the ``,`` rule, which keeps ``1,000`` as
+    ``1-000``, and no HTML-entity decoding.
+    """
+    slug = _slugify(
+        text,
+        allow_unicode=True,
+        entities=False,
+        decimal=False,
+        hexadecimal=False,
+        replacements=[(",", "-")],
+    )
     return slug or "untitled"
+
+
+def deck_component(label: str) -> str:
+    """``label`` as one level of an Anki deck name: any run of ``:`` that would nest
+    decks (``::``, ``:::``…) becomes one ``:``, so a title can never create a subdeck."""
+    return re.sub(r":{2,}", ":", label)
 
 
 # --------------------------------------------------------------------------
