@@ -158,6 +158,53 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
 
+def yaml_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
+    """``(line, what is wrong in plain words)`` for a YAML syntax error."""
+    problem = str(exc.problem or exc)
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 0
+    start = exc.context_mark.line + 1 if exc.context_mark else line
+    lines = text.split("\n")
+    row = lines[line - 1] if 0 < line <= len(lines) else ""
+    before = row[: mark.column] if mark else ""
+    if problem.startswith("duplicate key"):
+        return line, problem
+    if "'\\t'" in problem:
+        return line, "a tab character; indent with spaces only"
+    if problem == "mapping values are not allowed here":
+        if ": " in before or before.rstrip().endswith(":"):
+            key, _, value = row.partition(":")
+            return line, (
+                f"a value with ': ' in it needs quotes, e.g. {key.strip()}: \"{value.strip()}\""
+            )
+        return line, (
+            "this line is indented more than the keys above it; line it up with them "
+            "(YAML nests by indentation)"
+        )
+    if problem.startswith("expected <block end>"):
+        if "'<scalar>'" in problem:
+            return line, "unexpected text after a quoted value; put the whole value in quotes"
+        return line, (
+            "this line is not indented like the lines above it; keys of one entry "
+            "(such as title: and videos:) must start in the same column"
+        )
+    if "could not find expected ':'" in problem:
+        return start, "expected 'key: value' (or a list item '- value') on this line"
+    if "end of stream" in problem and "quoted" in str(exc.context):
+        return start, "a quote opened on this line is never closed"
+    if "<stream end>" in problem:
+        opened = [i for i, row in enumerate(lines, 1) if any(c in row for c in "[{")]
+        return (opened or [line])[-1], (
+            "the file ends before a '[' or '{' opened on this line is closed"
+        )
+    if "flow sequence" in str(exc.context) or "flow mapping" in str(exc.context):
+        bracket = "]" if "sequence" in str(exc.context) else "}"
+        return start, f"a list or mapping opened on this line is never closed with '{bracket}'"
+    if "alias" in problem:
+        return line, "'*' starts a YAML alias; put the value in quotes"
+    return line, problem
+
+
 # --------------------------------------------------------------------------
 # Schema
 
@@ -182,16 +229,30 @@ class _Checker:
             empty = _LineDict()
             empty.line, empty.lines = line, {}
             return empty
-        for key in value:
-            if key not in keys:
-                hint = difflib.get_close_matches(str(key), keys, n=1)
-                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        for key in list(value):
+            if key in keys:
+                continue
+            hint = difflib.get_close_matches(str(key), keys, n=1)
+            if not hint:
                 allowed = ", ".join(keys)
-                self.error(
-                    value.lines[key],
-                    f"unknown key {key!r} in {where}{suggestion} (allowed: {allowed})",
-                )
+                self.error(value.lines[key], f"unknown key {key!r} in {where} (allowed: {allowed})")
+                continue
+            self.error(
+                value.lines[key], f"unknown key {key!r} in {where}; did you mean {hint[0]!r}?"
+            )
+            if hint[0] not in value:
+                # read it as the key it resembles, so the typo is the only error: no
+                # "needs a 'topics' key", no "video 3 is in no topic" cascade after it
+                value[hint[0]] = value[key]
+                value.lines[hint[0]] = value.lines[key]
         return value
+
+    def choice(
+        self, data: _LineDict, key: str, where: str, options: tuple[str, ...], default: Any
+    ) -> Any:
+        """One of ``options``, in any case (``A4``, ``Short``); returned in lower case."""
+        value = self.get(data, key, where, str, default, check=_one_of(options))
+        return value.lower() if isinstance(value, str) else value
 
     def get(
         self,
@@ -238,7 +299,9 @@ def _type_name(kind: type) -> str:
 
 def _one_of(options: tuple[str, ...]) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
-        return None if value in options else f"must be one of {', '.join(options)}, not {value!r}"
+        if str(value).lower() in options:
+            return None
+        return f"must be one of {', '.join(options)}, not {value!r}"
 
     return check
 
@@ -306,9 +369,8 @@ def read_config(
     try:
         raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        return None, [Diagnostic(file, line, f"invalid YAML: {exc.problem}")]
+        line, message = yaml_problem(exc, text)
+        return None, [Diagnostic(file, line, f"invalid YAML: {message}")]
     except yaml.YAMLError as exc:
         return None, [Diagnostic(file, 0, f"invalid YAML: {exc}")]
 
@@ -366,7 +428,7 @@ def _load_topics(c: _Checker, top: _LineDict) -> tuple[TopicConfig, ...]:
                 f"{where}.videos must be a range like 4-7 (first-last, inclusive), not {videos!r}",
             )
         focus = c.get(data, "focus", where, bool, False)
-        answers = c.get(data, "handout_answers", where, str, None, check=_one_of(ANSWER_MODES))
+        answers = c.choice(data, "handout_answers", where, ANSWER_MODES, None)
         if title and span and span[0] <= span[1]:
             topics.append(TopicConfig(title.strip(), span[0], span[1], focus, answers, data.line))
     return tuple(topics)
@@ -375,7 +437,7 @@ def _load_topics(c: _Checker, top: _LineDict) -> tuple[TopicConfig, ...]:
 def _load_print(c: _Checker, top: _LineDict) -> PrintConfig:
     data = c.mapping(top.get("print"), "print", top.lines.get("print", 1), PRINT_KEYS)
     defaults = PrintConfig()
-    paper = c.get(data, "paper", "print", str, defaults.paper, check=_one_of(PAPER_SIZES))
+    paper = c.choice(data, "paper", "print", PAPER_SIZES, defaults.paper)
     positive = lambda v: None if 3 <= v <= 30 else "must be between 3 and 30 (points)"  # noqa: E731
     floor = float(
         c.get(data, "min_font_pt", "print", (int, float), defaults.min_font_pt, check=positive)
@@ -391,7 +453,7 @@ def _load_print(c: _Checker, top: _LineDict) -> PrintConfig:
         where = f"print.{name}"
         sheet = c.mapping(data.get(name), where, data.lines.get(name, data.line), SHEET_KEYS)
         sheets[name] = SheetConfig(
-            answers=c.get(sheet, "answers", where, str, base.answers, check=_one_of(ANSWER_MODES)),
+            answers=c.choice(sheet, "answers", where, ANSWER_MODES, base.answers),
             columns=c.get(
                 sheet,
                 "columns",
