@@ -79,7 +79,9 @@ def test_empty_source(make_source):
 
 
 def test_missing_source_folder(tmp_path):
-    assert_fails_with(run_check(tmp_path / "nope"), "source folder not found")
+    result = run_check(tmp_path / "nope")
+    assert result.exit_code == 2, result.output  # a command-line mistake, see test_newcomer
+    assert f"--source {tmp_path}/nope: no such folder" in result.output
 
 
 def test_all_problems_reported_together(make_source):
