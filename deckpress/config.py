@@ -133,6 +133,8 @@ class _LineDict(dict):
 
     line: int = 0
     lines: dict[Any, int]
+    broken: bool = False
+    """Stands in for a value that was not a mapping (already reported)."""
 
 
 class _Loader(yaml.SafeLoader):
@@ -227,7 +229,7 @@ class _Checker:
         if not isinstance(value, _LineDict):
             self.error(line, f"{where} must be a mapping of keys to values")
             empty = _LineDict()
-            empty.line, empty.lines = line, {}
+            empty.line, empty.lines, empty.broken = line, {}, True
             return empty
         for key in list(value):
             if key in keys:
@@ -266,7 +268,7 @@ class _Checker:
     ) -> Any:
         line = data.lines.get(key, data.line)
         if key not in data or data[key] is None:
-            if required:
+            if required and not data.broken:  # a non-mapping is one error, not one per key
                 self.error(data.line, f"{where} needs a {key!r} key")
             return default
         value = data[key]
@@ -351,8 +353,8 @@ def read_config(
     """Read ``course.yaml`` and collect every problem without raising.
 
     The config is returned even when some keys are wrong (bad values fall back to
-    their defaults, bad topics are left out), so the notes can still be checked
-    against it; it is ``None`` only when the file cannot be read as YAML at all.
+    their defaults), so the notes can still be checked against it; it is ``None``
+    when the file cannot be read as YAML at all or its topics are wrong.
     """
     file = display or str(path)
     if not path.is_file():
@@ -394,7 +396,11 @@ def read_config(
     templates = (path.parent / templates_value).resolve() if templates_value else None
     if templates is not None and not templates.is_dir():
         c.error(top.lines["templates"], f"templates folder {templates_value!r} does not exist")
+    before = len(c.diagnostics)
     topics = _load_topics(c, top)
+    # without every topic, each of its videos would be "in no topic": noise after the
+    # real error, so the notes are not checked against a config whose topics are broken
+    topics_broken = len(c.diagnostics) > before or not topics
     print_cfg = _load_print(c, top)
     config = CourseConfig(
         title=(title or "").strip() or "Untitled course",
@@ -405,7 +411,7 @@ def read_config(
         templates=templates,
         path=path,
     )
-    return config, c.diagnostics
+    return (None if topics_broken else config), c.diagnostics
 
 
 def _load_topics(c: _Checker, top: _LineDict) -> tuple[TopicConfig, ...]:
@@ -416,6 +422,14 @@ def _load_topics(c: _Checker, top: _LineDict) -> tuple[TopicConfig, ...]:
     for i, entry in enumerate(entries, 1):
         where = f"topics[{i}]"
         line = entry.line if isinstance(entry, _LineDict) else top.lines.get("topics", 0)
+        if not isinstance(entry, _LineDict):
+            title = entry if isinstance(entry, str) else "Foundations"
+            c.error(
+                line,
+                f"{where} must be a title and a range of videos, like '- title: {title}' "
+                "with 'videos: 1-3' under it",
+            )
+            continue
         data = c.mapping(entry, where, line, TOPIC_KEYS)
         title = c.get(data, "title", where, str, "", required=True, check=_nonempty)
         videos = data.get("videos")

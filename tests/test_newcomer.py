@@ -99,12 +99,12 @@ def test_source_that_does_not_exist(tmp_path, command):
 
 
 @pytest.mark.parametrize("args", [[], ["build"], ["check"]])
-def test_run_outside_the_course_folder(tmp_path, args):
-    with CliRunner().isolated_filesystem(temp_dir=tmp_path) as folder:
-        result = CliRunner().invoke(main, args)
+def test_run_outside_the_course_folder(tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
     assert result.output == (
-        f"error: no source/ folder in {folder}; run deckpress in your course folder "
+        f"error: no source/ folder in {tmp_path}; run deckpress in your course folder "
         "(the one that holds source/), or pass --source DIR\n"
     )
 
@@ -202,3 +202,39 @@ def test_a_typo_in_a_key_is_one_error_not_a_cascade(make_source, config, error):
     result = invoke("check", "--source", str(src))
     assert result.exit_code == 1
     assert result.output == f"{src}/{error}\n1 problem found; nothing was written.\n"
+
+
+@pytest.mark.parametrize(
+    ("config", "errors"),
+    [
+        (
+            "",
+            [
+                "course.yaml:1: course needs a 'title' key",
+                "course.yaml:1: course needs a 'topics' key",
+            ],
+        ),
+        ("- a\n- b\n", ["course.yaml:1: the course config must be a mapping of keys to values"]),
+        ("title: T\ntopics: 1-3\n", ["course.yaml:2: course.topics must be a list, not '1-3'"]),
+        (
+            "title: T\ntopics:\n  - Foundations\n",
+            [
+                "course.yaml:2: topics[1] must be a title and a range of videos, like "
+                "'- title: Foundations' with 'videos: 1-3' under it"
+            ],
+        ),
+        (
+            "title: T\ntopics:\n  - title: A\n    videos: 1\n  - title: B\n    videos: x\n",
+            ["course.yaml:6: topics[2].videos must be a range like 4-7"],
+        ),
+    ],
+)
+def test_broken_topics_are_not_followed_by_every_video_in_no_topic(make_source, config, errors):
+    src = make_source({"a.md": video(1) + video(2)}, config)
+    result = invoke("check", "--source", str(src))
+    assert result.exit_code == 1
+    for error in errors:
+        assert f"{src}/{error}" in result.output
+    assert "in no topic" not in result.output
+    n = len(errors)
+    assert f"{n} problem{'s' if n > 1 else ''} found" in result.output
