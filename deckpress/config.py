@@ -148,6 +148,11 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
     data.lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, list | dict):
+            raise yaml.MarkedYAMLError(
+                problem="a key must be a plain word, not a list or mapping",
+                problem_mark=key_node.start_mark,
+            )
         if key in data:
             raise yaml.MarkedYAMLError(
                 problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
@@ -169,8 +174,10 @@ def yaml_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
     lines = text.split("\n")
     row = lines[line - 1] if 0 < line <= len(lines) else ""
     before = row[: mark.column] if mark else ""
-    if problem.startswith("duplicate key"):
+    if problem.startswith(("duplicate key", "a key must be")):
         return line, problem
+    if "could not determine a constructor" in problem:
+        return line, "YAML tags such as '!!python/object' are not allowed; write a plain value"
     if "'\\t'" in problem:
         return line, "a tab character; indent with spaces only"
     if problem == "mapping values are not allowed here":
@@ -278,7 +285,7 @@ class _Checker:
         else:
             ok = isinstance(value, kinds)
         if not ok:
-            names = " or ".join(_type_name(k) for k in kinds)
+            names = "a number" if float in kinds else " or ".join(_type_name(k) for k in kinds)
             self.error(line, f"{where}.{key} must be {names}, not {value!r}")
             return default
         if check:

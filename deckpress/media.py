@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -42,8 +43,10 @@ def resolve_image(source: Path, notes_file: str, src: str) -> tuple[Path | None,
     candidates = [folder / c for c in dict.fromkeys([shown, src])]
     for path in candidates:
         try:
-            path.resolve().relative_to(source.resolve())
-        except ValueError:
+            resolved = path.resolve()
+        except (OSError, ValueError):
+            continue  # a name the file system rejects (too long, a NUL byte): not found
+        if not resolved.is_relative_to(source.resolve()):
             return None, f"image {shown!r} is outside the source folder; keep images inside it"
     for path in candidates:
         found = find_file(path)
@@ -57,19 +60,7 @@ def resolve_image(source: Path, notes_file: str, src: str) -> tuple[Path | None,
 
 def find_file(path: Path) -> Path | None:
     """``path`` as it is on disk, matching each part in any Unicode normalisation form."""
-    if path.is_file():
-        return path
-    if path.parent == path:
-        return None
-    parent = path.parent if path.parent.is_dir() else find_dir(path.parent)
-    if parent is None:
-        return None
-    match = _entry(parent, path.name)
-    return match if match is not None and match.is_file() else None
-
-
-def find_dir(path: Path) -> Path | None:
-    if path.is_dir():
+    if _is(path, Path.is_file):
         return path
     if path.parent == path:
         return None
@@ -77,7 +68,28 @@ def find_dir(path: Path) -> Path | None:
     if parent is None:
         return None
     match = _entry(parent, path.name)
-    return match if match is not None and match.is_dir() else None
+    return match if match is not None and _is(match, Path.is_file) else None
+
+
+def find_dir(path: Path) -> Path | None:
+    """Like :func:`find_file`, for a folder."""
+    if _is(path, Path.is_dir):
+        return path
+    if path.parent == path:
+        return None
+    parent = find_dir(path.parent)
+    if parent is None:
+        return None
+    match = _entry(parent, path.name)
+    return match if match is not None and _is(match, Path.is_dir) else None
+
+
+def _is(path: Path, test: Callable[[Path], bool]) -> bool:
+    """``test(path)``, false for a name the file system rejects (too long, a NUL byte)."""
+    try:
+        return test(path)
+    except (OSError, ValueError):
+        return False
 
 
 def _entry(folder: Path, name: str) -> Path | None:

@@ -217,3 +217,20 @@ def test_unicode_titles_make_readable_tags_subdecks_and_files(make_source, tmp_p
         assert col.find_cards('"tag:réseaux::topic::02-注意力机制"')
     finally:
         col.close()
+
+
+@pytest.mark.parametrize(
+    ("src", "problem"),
+    [
+        ("x" * 300 + ".png", "not found"),  # longer than the file system allows
+        ("a%00b.png", "not found"),
+        ("%2e%2e/%2e%2e/etc/passwd", "'../../etc/passwd' is outside the source folder"),
+        ("%E5", "not found"),
+    ],
+)
+def test_odd_image_paths_are_errors_not_tracebacks(make_source, src, problem):
+    notes = image_video(1, src) + video(2)
+    result = CliRunner().invoke(main, ["check", "--source", str(make_source({"a.md": notes}))])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # a reported error, not a crash
+    assert "a.md:3: image" in result.output and problem in result.output

@@ -238,3 +238,22 @@ def test_broken_topics_are_not_followed_by_every_video_in_no_topic(make_source, 
     assert "in no topic" not in result.output
     n = len(errors)
     assert f"{n} problem{'s' if n > 1 else ''} found" in result.output
+
+
+@pytest.mark.parametrize(
+    ("config", "error"),
+    [
+        ("? [a]\n: b\ntitle: T\n", "course.yaml:1: invalid YAML: a key must be a plain word"),
+        ("title: !!python/object:os.system x\n", "course.yaml:1: invalid YAML: YAML tags such as"),
+        (
+            MINIMAL_CONFIG + "print:\n  min_font_pt: big\n",
+            "course.yaml:6: print.min_font_pt must be a number",
+        ),
+    ],
+)
+def test_odd_yaml_is_an_error_not_a_traceback(make_source, config, error):
+    src = make_source({"a.md": video(1) + video(2)}, config)
+    result = invoke("check", "--source", str(src))
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert f"{src}/{error}" in result.output
