@@ -44,7 +44,7 @@ class BuildContext:
         self.rebuilt: list[Path] = []
         """Outputs actually (re)written by this build."""
         self.artifact = ""
-        """The artifact building now; each output is recorded as its."""
+        """The artifact now building: outputs recorded meanwhile are its."""
         self.owners: dict[str, str] = {}
         """``{path: artifact}`` of every output of this build."""
 
@@ -151,7 +151,7 @@ def run(
         # write each requested artifact (each skips its own up-to-date files)
         results = build(loaded.course, staged)
         # what an artifact built now wrote last time but not now (a renamed deck)
-        removed = remove_stale(previous, context, options.out)
+        removed = remove_stale(previous, context)
         # remember what was read and written, for the next build
         manifest = Manifest(
             version=__version__,
@@ -176,7 +176,7 @@ def owner(path: Path, entry: dict) -> str:
     return entry.get("artifact") or ("deck" if path.suffix == ".apkg" else "")
 
 
-def remove_stale(previous: Manifest, context: BuildContext, out: Path) -> list[Path]:
+def remove_stale(previous: Manifest, context: BuildContext) -> list[Path]:
     """Delete what an artifact built this time wrote last time but not now, such as the
     ``.apkg`` under the deck's old name after ``deck:`` changed.
 
