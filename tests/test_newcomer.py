@@ -109,10 +109,11 @@ def test_run_outside_the_course_folder(tmp_path, monkeypatch, args):
     )
 
 
-def test_build_py_outside_the_virtualenv_says_how_to_set_up():
+@pytest.mark.parametrize("entry", [["build.py"], ["-m", "deckpress"]])
+def test_outside_the_virtualenv_says_how_to_set_up(entry):
     # -S: no site-packages, as with a system Python that never ran `make build`
     out = subprocess.run(
-        [sys.executable, "-S", "build.py", "--version"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-S", *entry, "--version"], cwd=ROOT, capture_output=True, text=True
     )
     assert out.returncode == 1
     assert "Traceback" not in out.stderr
