@@ -21,6 +21,8 @@ from urllib.parse import unquote
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 _NOT_NAME = re.compile(r"[^\w-]+")
+# an inline image's destination as typed: ![alt](<dest>) or ![alt](dest "title")
+_WRITTEN = re.compile(r"!\[[^\]\n]*\]\(\s*(?:<([^>\n]*)>|([^\s)]+))")
 
 
 def resolve_image(source: Path, notes_file: str, src: str) -> tuple[Path | None, str | None]:
@@ -28,11 +30,12 @@ def resolve_image(source: Path, notes_file: str, src: str) -> tuple[Path | None,
 
     ``src`` is the link destination, percent-encoded or not, relative to
     ``notes_file`` (itself relative to ``source``). ``data:`` URLs give
-    ``(None, None)``: nothing to pack. Messages show the decoded path, as typed.
+    ``(None, None)``: nothing to pack. Messages show the path as typed in the notes.
     """
     if src.startswith("data:"):
         return None, None
-    shown = unquote(src)
+    decoded = unquote(src)
+    shown = decoded
     if _SCHEME.match(src):
         return None, (
             f"image {shown!r} is not a local file; cards must work offline: save it next to "
@@ -40,7 +43,8 @@ def resolve_image(source: Path, notes_file: str, src: str) -> tuple[Path | None,
         )
     folder = (source / notes_file).parent
     # the decoded path first; the literal one for a file that really has '%20' in its name
-    candidates = [folder / c for c in dict.fromkeys([shown, src])]
+    candidates = [folder / c for c in dict.fromkeys([decoded, src])]
+    shown = as_written(source / notes_file, src) or decoded
     for path in candidates:
         try:
             resolved = path.resolve()
@@ -56,6 +60,23 @@ def resolve_image(source: Path, notes_file: str, src: str) -> tuple[Path | None,
         f"image {shown!r} not found (looked for {candidates[0].as_posix()}); fix the path, "
         f"which is relative to {notes_file}"
     )
+
+
+def as_written(notes: Path, src: str) -> str | None:
+    """How the notes file spells the image destination that markdown-it normalised to
+    ``src`` (``<a b.png>`` and ``a%20b.png`` both become ``a%20b.png``), if it is there."""
+    from markdown_it.common.normalize_url import normalizeLink
+    from markdown_it.common.utils import unescapeAll
+
+    try:
+        text = notes.read_text(encoding="utf-8-sig")
+    except (OSError, ValueError):
+        return None
+    for m in _WRITTEN.finditer(text):
+        written = m.group(1) if m.group(1) is not None else m.group(2)
+        if normalizeLink(unescapeAll(written)) == src:
+            return written
+    return None
 
 
 def find_file(path: Path) -> Path | None:

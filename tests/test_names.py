@@ -141,13 +141,21 @@ def test_a_file_with_a_percent_in_its_name_is_still_found(make_source):
 
 
 def test_missing_image_is_shown_as_written(make_source):
-    notes = image_video(1, "<images/no such.png>", "images/d%C3%A9j%C3%A0.png") + video(2)
+    written = ["<images/no such.png>", "images/d%C3%A9j%C3%A0.png", "images/déjà vu.png"]
+    notes = image_video(1, *written) + video(2)
     src = make_source({"a.md": notes})
     result = CliRunner().invoke(main, ["check", "--source", str(src)])
     assert result.exit_code == 1
-    assert f"{src}/a.md:3: image 'images/no such.png' not found" in result.output
-    assert f"{src}/a.md:4: image 'images/déjà.png' not found" in result.output
-    assert "%20" not in result.output and "Traceback" not in result.output
+    assert (
+        f"{src}/a.md:3: image 'images/no such.png' not found "
+        f"(looked for {src}/images/no such.png)" in result.output
+    )
+    assert (
+        f"{src}/a.md:4: image 'images/d%C3%A9j%C3%A0.png' not found "
+        f"(looked for {src}/images/déjà.png)" in result.output
+    )
+    # not an image for CommonMark (a space needs <…> or %20): the card shows it as text
+    assert "déjà vu" not in result.output
 
 
 def test_unicode_images_are_packed_into_the_deck(pictures, tmp_path):
@@ -224,7 +232,7 @@ def test_unicode_titles_make_readable_tags_subdecks_and_files(make_source, tmp_p
     [
         ("x" * 300 + ".png", "not found"),  # longer than the file system allows
         ("a%00b.png", "not found"),
-        ("%2e%2e/%2e%2e/etc/passwd", "'../../etc/passwd' is outside the source folder"),
+        ("%2e%2e/%2e%2e/etc/passwd", "'%2e%2e/%2e%2e/etc/passwd' is outside the source folder"),
         ("%E5", "not found"),
     ],
 )
