@@ -79,30 +79,18 @@ def as_written(notes: Path, src: str) -> str | None:
     return None
 
 
-def find_file(path: Path) -> Path | None:
-    """``path`` as it is on disk, matching each part in any Unicode normalisation form."""
-    if _is(path, Path.is_file):
+def find_file(path: Path, test: Callable[[Path], bool] = Path.is_file) -> Path | None:
+    """``path`` as it is on disk, matching each part in any Unicode normalisation form
+    (``test`` = ``Path.is_dir`` finds a folder)."""
+    if _is(path, test):
         return path
     if path.parent == path:
         return None
-    parent = find_dir(path.parent)
+    parent = find_file(path.parent, Path.is_dir)
     if parent is None:
         return None
     match = _entry(parent, path.name)
-    return match if match is not None and _is(match, Path.is_file) else None
-
-
-def find_dir(path: Path) -> Path | None:
-    """Like :func:`find_file`, for a folder."""
-    if _is(path, Path.is_dir):
-        return path
-    if path.parent == path:
-        return None
-    parent = find_dir(path.parent)
-    if parent is None:
-        return None
-    match = _entry(parent, path.name)
-    return match if match is not None and _is(match, Path.is_dir) else None
+    return match if match is not None and _is(match, test) else None
 
 
 def _is(path: Path, test: Callable[[Path], bool]) -> bool:
