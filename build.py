@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build dist/ from source/: `python build.py [COMMAND] [OPTIONS]` (default: build)."""
 
-from deckpress.cli import main
+from deckpress.__main__ import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -21,10 +21,10 @@ from urllib.parse import unquote
 
 from markupsafe import Markup, escape
 
-from .config import CourseConfig, slugify
+from .config import CourseConfig, deck_component, slugify
 from .errors import Diagnostic
 from .identity import NoteRecord
-from .media import resolve_image
+from .media import media_name, resolve_image
 from .model import Course, Location, Topic, Unit, Video
 from .notetypes import KEYPOINTS, QA, SOURCE_FIELD, NoteType
 from .render import html_block, html_inline
@@ -127,7 +127,7 @@ def collect(course: Course) -> tuple[SourceNote, ...]:
 
 def deck_label(topic: Topic) -> str:
     """The subdeck name of a topic (``::`` would nest decks, so it is flattened)."""
-    return topic.label.replace("::", ":")
+    return deck_component(topic.label)
 
 
 def tags_for(
@@ -313,9 +313,7 @@ class FieldRenderer:
                 self.errors.append(Diagnostic(where, line, problem))
             if path is None:
                 return m.group(0)
-            data = path.read_bytes()
-            stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-") or "image"
-            name = f"{stem}-{hashlib.sha256(data).hexdigest()[:10]}{path.suffix.lower()}"
+            name = media_name(path, path.read_bytes())
             if all(f.name != name for f in media):
                 media.append(MediaFile(name, path))
             return f"{m.group(1)}{escape(name)}{m.group(3)}"

@@ -58,14 +58,43 @@ def _print_warnings(warnings: tuple[Diagnostic, ...]) -> None:
 
 
 def source_option(f):
+    # checked by check_source, not by click: one message with a hint, also for the default
     return click.option(
         "--source",
         "source",
         default="source",
         show_default=True,
         help=SOURCE_HELP,
-        type=click.Path(file_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),
     )(f)
+
+
+def check_source(source: Path) -> None:
+    """A ``--source`` that is a file or missing is a command-line mistake (exit code 2)."""
+    from .errors import UsageProblem
+
+    if source.is_dir():
+        return
+    if source.exists():
+        folder = _shown(source.parent) if source.parent != Path() else "."
+        raise UsageProblem(
+            f"--source {_shown(source)} is a file; pass the folder that holds course.yaml "
+            f"and the notes (--source {folder})"
+        )
+    ctx = click.get_current_context(silent=True)
+    given = ctx is not None and ctx.get_parameter_source("source") not in (
+        click.core.ParameterSource.DEFAULT,
+        None,
+    )
+    if given:
+        raise UsageProblem(
+            f"--source {_shown(source)}: no such folder; pass the folder that holds "
+            "course.yaml and the notes"
+        )
+    raise UsageProblem(
+        f"no {_shown(source)}/ folder in {Path.cwd()}; run deckpress in your course folder "
+        "(the one that holds source/), or pass --source DIR"
+    )
 
 
 def build_options(f):
@@ -83,12 +112,12 @@ def build_options(f):
             "--only",
             "only",
             multiple=True,
-            type=click.Choice(list(ARTIFACTS)),
+            type=click.Choice(list(ARTIFACTS), case_sensitive=False),
             help="Build just this artifact (repeatable).",
         ),
         click.option(
             "--paper",
-            type=click.Choice(["a4", "letter"]),
+            type=click.Choice(["a4", "letter"], case_sensitive=False),
             default=None,
             help="Paper size for the PDFs (default: print.paper in course.yaml).",
         ),
@@ -130,6 +159,7 @@ def build(
     """
     from .incremental import nothing_changed, options_key
 
+    check_source(source)
     only = only or tuple(ARTIFACTS)
     # the no-op fast path: nothing but hashing, before any heavy import
     if not force and nothing_changed(out, options_key(only, paper, source)):
@@ -183,13 +213,17 @@ class Progress:
 def show(outcome: BuildOutcome, out: Path) -> None:
     """Print warnings, each artifact's report, and what was written."""
     _print_warnings(outcome.warnings)
+    if outcome.first_build:
+        click.echo(f"first build into {_shown(out)}/: every file is new")
     for result in outcome.results.values():
         for line in result.report:
             click.echo(line)
+    for path in outcome.removed:
+        click.echo(f"removed {path} (this build no longer writes it)")
     if outcome.rebuilt:
         for path in outcome.rebuilt:
             click.echo(f"wrote {path}")
-    else:
+    elif not outcome.removed:
         click.echo(f"{out} is up to date (no artifact changed)")
 
 
@@ -216,6 +250,7 @@ def watch(
     from .pipeline import BuildOptions
     from .watch import watch as run_watch
 
+    check_source(source)
     _setup_logging(verbose, quiet)
     options = BuildOptions(source, out, only or tuple(ARTIFACTS), paper, force)
     run_watch(
@@ -262,6 +297,7 @@ def check(source: Path, as_json: bool) -> None:
     """Parse and validate the notes; print a summary (exit 1 on problems)."""
     from .load import load_course
 
+    check_source(source)
     loaded = load_course(source, display=_shown(source))
     if as_json:
         import json

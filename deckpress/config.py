@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from slugify import slugify as _slugify
 
 from .errors import Diagnostic
 
@@ -116,9 +117,32 @@ class CourseConfig:
 
 
 def slugify(text: str) -> str:
-    """Lower-case ASCII words joined by ``-`` (``Loss & backprop`` -> ``loss-backprop``)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """Lower-case words joined by ``-``, for file names and tags.
+
+    ``Loss & backprop`` -> ``loss-backprop``; letters of every script stay as they
+    are (``Régression linéaire`` -> ``régression-linéaire``, ``注意力机制`` stays), in
+    NFC whatever form they were typed in. Transliterating instead
+    (``regression-lineaire``) would guess wrong for CJK (Japanese kanji read as
+    Chinese pinyin), and file systems, zip files and Anki tags all take Unicode.
+    ASCII text gives exactly the slugs of earlier versions (so tags and file names
+    of existing decks never change): hence the ``,`` rule, which keeps ``1,000`` as
+    ``1-000``, and no HTML-entity decoding.
+    """
+    slug = _slugify(
+        text,
+        allow_unicode=True,
+        entities=False,
+        decimal=False,
+        hexadecimal=False,
+        replacements=[(",", "-")],
+    )
     return slug or "untitled"
+
+
+def deck_component(label: str) -> str:
+    """``label`` as one level of an Anki deck name: any run of ``:`` that would nest
+    decks (``::``, ``:::``…) becomes one ``:``, so a title can never create a subdeck."""
+    return re.sub(r":{2,}", ":", label)
 
 
 # --------------------------------------------------------------------------
@@ -130,6 +154,8 @@ class _LineDict(dict):
 
     line: int = 0
     lines: dict[Any, int]
+    broken: bool = False
+    """Stands in for a value that was not a mapping (already reported)."""
 
 
 class _Loader(yaml.SafeLoader):
@@ -143,6 +169,11 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
     data.lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, list | dict):
+            raise yaml.MarkedYAMLError(
+                problem="a key must be a plain word, not a list or mapping",
+                problem_mark=key_node.start_mark,
+            )
         if key in data:
             raise yaml.MarkedYAMLError(
                 problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
@@ -153,6 +184,55 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+
+
+def yaml_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
+    """``(line, what is wrong in plain words)`` for a YAML syntax error."""
+    problem = str(exc.problem or exc)
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 0
+    start = exc.context_mark.line + 1 if exc.context_mark else line
+    lines = text.split("\n")
+    row = lines[line - 1] if 0 < line <= len(lines) else ""
+    before = row[: mark.column] if mark else ""
+    if problem.startswith(("duplicate key", "a key must be")):
+        return line, problem
+    if "could not determine a constructor" in problem:
+        return line, "YAML tags such as '!!python/object' are not allowed; write a plain value"
+    if "'\\t'" in problem:
+        return line, "a tab character; indent with spaces only"
+    if problem == "mapping values are not allowed here":
+        if ": " in before or before.rstrip().endswith(":"):
+            key, _, value = row.partition(":")
+            return line, (
+                f"a value with ': ' in it needs quotes, e.g. {key.strip()}: \"{value.strip()}\""
+            )
+        return line, (
+            "this line is indented more than the keys above it; line it up with them "
+            "(YAML nests by indentation)"
+        )
+    if problem.startswith("expected <block end>"):
+        if "'<scalar>'" in problem:
+            return line, "unexpected text after a quoted value; put the whole value in quotes"
+        return line, (
+            "this line is not indented like the lines above it; keys of one entry "
+            "(such as title: and videos:) must start in the same column"
+        )
+    if "could not find expected ':'" in problem:
+        return start, "expected 'key: value' (or a list item '- value') on this line"
+    if "end of stream" in problem and "quoted" in str(exc.context):
+        return start, "a quote opened on this line is never closed"
+    if "<stream end>" in problem:
+        opened = [i for i, row in enumerate(lines, 1) if any(c in row for c in "[{")]
+        return (opened or [line])[-1], (
+            "the file ends before a '[' or '{' opened on this line is closed"
+        )
+    if "flow sequence" in str(exc.context) or "flow mapping" in str(exc.context):
+        bracket = "]" if "sequence" in str(exc.context) else "}"
+        return start, f"a list or mapping opened on this line is never closed with '{bracket}'"
+    if "alias" in problem:
+        return line, "'*' starts a YAML alias; put the value in quotes"
+    return line, problem
 
 
 # --------------------------------------------------------------------------
@@ -177,18 +257,32 @@ class _Checker:
         if not isinstance(value, _LineDict):
             self.error(line, f"{where} must be a mapping of keys to values")
             empty = _LineDict()
-            empty.line, empty.lines = line, {}
+            empty.line, empty.lines, empty.broken = line, {}, True
             return empty
-        for key in value:
-            if key not in keys:
-                hint = difflib.get_close_matches(str(key), keys, n=1)
-                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        for key in list(value):
+            if key in keys:
+                continue
+            hint = difflib.get_close_matches(str(key), keys, n=1)
+            if not hint:
                 allowed = ", ".join(keys)
-                self.error(
-                    value.lines[key],
-                    f"unknown key {key!r} in {where}{suggestion} (allowed: {allowed})",
-                )
+                self.error(value.lines[key], f"unknown key {key!r} in {where} (allowed: {allowed})")
+                continue
+            self.error(
+                value.lines[key], f"unknown key {key!r} in {where}; did you mean {hint[0]!r}?"
+            )
+            if hint[0] not in value:
+                # read it as the key it resembles, so the typo is the only error: no
+                # "needs a 'topics' key", no "video 3 is in no topic" cascade after it
+                value[hint[0]] = value[key]
+                value.lines[hint[0]] = value.lines[key]
         return value
+
+    def choice(
+        self, data: _LineDict, key: str, where: str, options: tuple[str, ...], default: Any
+    ) -> Any:
+        """One of ``options``, in any case (``A4``, ``Short``); returned in lower case."""
+        value = self.get(data, key, where, str, default, check=_one_of(options))
+        return value.lower() if isinstance(value, str) else value
 
     def get(
         self,
@@ -202,7 +296,7 @@ class _Checker:
     ) -> Any:
         line = data.lines.get(key, data.line)
         if key not in data or data[key] is None:
-            if required:
+            if required and not data.broken:  # a non-mapping is one error, not one per key
                 self.error(data.line, f"{where} needs a {key!r} key")
             return default
         value = data[key]
@@ -212,7 +306,7 @@ class _Checker:
         else:
             ok = isinstance(value, kinds)
         if not ok:
-            names = " or ".join(_type_name(k) for k in kinds)
+            names = "a number" if float in kinds else " or ".join(_type_name(k) for k in kinds)
             self.error(line, f"{where}.{key} must be {names}, not {value!r}")
             return default
         if check:
@@ -235,7 +329,9 @@ def _type_name(kind: type) -> str:
 
 def _one_of(options: tuple[str, ...]) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
-        return None if value in options else f"must be one of {', '.join(options)}, not {value!r}"
+        if str(value).lower() in options:
+            return None
+        return f"must be one of {', '.join(options)}, not {value!r}"
 
     return check
 
@@ -287,8 +383,8 @@ def read_config(
     """Read ``course.yaml`` and collect every problem without raising.
 
     The config is returned even when some keys are wrong (bad values fall back to
-    their defaults, bad topics are left out), so the notes can still be checked
-    against it; it is ``None`` only when the file cannot be read as YAML at all.
+    their defaults), so the notes can still be checked against it; it is ``None``
+    when the file cannot be read as YAML at all or its topics are wrong.
     """
     file = display or str(path)
     if not path.is_file():
@@ -305,9 +401,8 @@ def read_config(
     try:
         raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        return None, [Diagnostic(file, line, f"invalid YAML: {exc.problem}")]
+        line, message = yaml_problem(exc, text)
+        return None, [Diagnostic(file, line, f"invalid YAML: {message}")]
     except yaml.YAMLError as exc:
         return None, [Diagnostic(file, 0, f"invalid YAML: {exc}")]
 
@@ -331,7 +426,11 @@ def read_config(
     templates = (path.parent / templates_value).resolve() if templates_value else None
     if templates is not None and not templates.is_dir():
         c.error(top.lines["templates"], f"templates folder {templates_value!r} does not exist")
+    before = len(c.diagnostics)
     topics = _load_topics(c, top)
+    # without every topic, each of its videos would be "in no topic": noise after the
+    # real error, so the notes are not checked against a config whose topics are broken
+    topics_broken = len(c.diagnostics) > before or not topics
     print_cfg = _load_print(c, top)
     notes = _load_notes_syntax(c, top)
     config = CourseConfig(
@@ -344,7 +443,7 @@ def read_config(
         path=path,
         notes=notes,
     )
-    return config, c.diagnostics
+    return (None if topics_broken else config), c.diagnostics
 
 
 def _load_notes_syntax(c: _Checker, top: _LineDict) -> NotesSyntax:
@@ -394,6 +493,14 @@ def _load_topics(c: _Checker, top: _LineDict) -> tuple[TopicConfig, ...]:
     for i, entry in enumerate(entries, 1):
         where = f"topics[{i}]"
         line = entry.line if isinstance(entry, _LineDict) else top.lines.get("topics", 0)
+        if not isinstance(entry, _LineDict):
+            title = entry if isinstance(entry, str) else "Foundations"
+            c.error(
+                line,
+                f"{where} must be a title and a range of videos, like '- title: {title}' "
+                "with 'videos: 1-3' under it",
+            )
+            continue
         data = c.mapping(entry, where, line, TOPIC_KEYS)
         title = c.get(data, "title", where, str, "", required=True, check=_nonempty)
         # ``units:`` and ``videos:`` are the same key (the first user's word is ``videos``)
@@ -410,7 +517,7 @@ def _load_topics(c: _Checker, top: _LineDict) -> tuple[TopicConfig, ...]:
                 f"{where}.{key} must be a range like 4-7 (first-last, inclusive), not {videos!r}",
             )
         focus = c.get(data, "focus", where, bool, False)
-        answers = c.get(data, "handout_answers", where, str, None, check=_one_of(ANSWER_MODES))
+        answers = c.choice(data, "handout_answers", where, ANSWER_MODES, None)
         if title and span and span[0] <= span[1]:
             topics.append(TopicConfig(title.strip(), span[0], span[1], focus, answers, data.line))
     return tuple(topics)
@@ -419,7 +526,7 @@ def _load_topics(c: _Checker, top: _LineDict) -> tuple[TopicConfig, ...]:
 def _load_print(c: _Checker, top: _LineDict) -> PrintConfig:
     data = c.mapping(top.get("print"), "print", top.lines.get("print", 1), PRINT_KEYS)
     defaults = PrintConfig()
-    paper = c.get(data, "paper", "print", str, defaults.paper, check=_one_of(PAPER_SIZES))
+    paper = c.choice(data, "paper", "print", PAPER_SIZES, defaults.paper)
     positive = lambda v: None if 3 <= v <= 30 else "must be between 3 and 30 (points)"  # noqa: E731
     floor = float(
         c.get(data, "min_font_pt", "print", (int, float), defaults.min_font_pt, check=positive)
@@ -435,7 +542,7 @@ def _load_print(c: _Checker, top: _LineDict) -> PrintConfig:
         where = f"print.{name}"
         sheet = c.mapping(data.get(name), where, data.lines.get(name, data.line), SHEET_KEYS)
         sheets[name] = SheetConfig(
-            answers=c.get(sheet, "answers", where, str, base.answers, check=_one_of(ANSWER_MODES)),
+            answers=c.choice(sheet, "answers", where, ANSWER_MODES, base.answers),
             columns=c.get(
                 sheet,
                 "columns",

@@ -73,7 +73,7 @@ def _changes(
     ]
     summary = ", ".join(f"{n} {what}" for n, what in counts if n)
     if not summary and not changes.emptied and not changes.restyled:
-        return ["no changes since the last build"]
+        return [f"no note changed since the last build recorded in {state_path}"]
     out = [f"changes since the last build: {summary or 'notes unchanged'}"]
     out += _listed("new", changes.new, locations)
     out += _listed("updated", [r for r in changes.updated if r.guid not in moved], locations)

@@ -60,3 +60,10 @@ class ContentError(DeckpressError):
 
 class BuildError(DeckpressError):
     """A build step failed for a reason the user can act on (e.g. a handout does not fit)."""
+
+
+class UsageProblem(DeckpressError):
+    """A command-line mistake found after parsing, e.g. ``--source`` naming a file or a
+    folder that does not exist: one line with a hint, exit code 2 like click's own."""
+
+    exit_code = 2

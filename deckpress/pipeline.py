@@ -43,6 +43,10 @@ class BuildContext:
         """Every output this build produced or kept: ``{path: key}``."""
         self.rebuilt: list[Path] = []
         """Outputs actually (re)written by this build."""
+        self.artifact = ""
+        """The artifact now building: outputs recorded meanwhile are its."""
+        self.owners: dict[str, str] = {}
+        """``{path: artifact}`` of every output of this build."""
 
     def fresh(self, path: Path, key: str) -> bool:
         """True (and ``path`` is kept) when ``path`` is intact and was built from ``key``."""
@@ -52,15 +56,18 @@ class BuildContext:
         if not self.previous.output_intact(path):
             return False
         self.outputs[str(path)] = key
+        self.owners[str(path)] = self.artifact
         return True
 
     def kept(self, path: Path, key: str) -> None:
         """Record that ``path`` already held exactly what ``key`` describes."""
         self.outputs[str(path)] = key
+        self.owners[str(path)] = self.artifact
 
     def wrote(self, path: Path, key: str) -> None:
         """Record that ``path`` was just written from ``key``."""
         self.outputs[str(path)] = key
+        self.owners[str(path)] = self.artifact
         self.rebuilt.append(path)
 
 
@@ -105,6 +112,10 @@ class BuildOutcome:
     results: dict[str, ArtifactResult]
     rebuilt: list[Path]
     warnings: tuple[Diagnostic, ...] = ()
+    first_build: bool = False
+    """``out`` held no earlier build (no manifest): every file is new."""
+    removed: list[Path] = field(default_factory=list)
+    """Earlier outputs this build deleted (e.g. the deck under its old name)."""
 
 
 def input_folders(options: BuildOptions, templates: Path | None) -> list[Path]:
@@ -139,6 +150,8 @@ def run(
         staged = dataclasses.replace(options, context=context)
         # write each requested artifact (each skips its own up-to-date files)
         results = build(loaded.course, staged)
+        # what an artifact built now wrote last time but not now (a renamed deck)
+        removed = remove_stale(previous, context)
         # remember what was read and written, for the next build
         manifest = Manifest(
             version=__version__,
@@ -152,8 +165,35 @@ def run(
                 manifest.outputs[path] = entry
         for path, key in context.outputs.items():
             manifest.record_output(Path(path), key)
+            manifest.outputs[path]["artifact"] = context.owners.get(path, "")
         manifest.write(options.out)
-    return BuildOutcome(results, context.rebuilt, loaded.warnings)
+    first = not previous.outputs
+    return BuildOutcome(results, context.rebuilt, loaded.warnings, first, removed)
+
+
+def owner(path: Path, entry: dict) -> str:
+    """The artifact that wrote ``path`` (older manifests do not say; a deck is ``.apkg``)."""
+    return entry.get("artifact") or ("deck" if path.suffix == ".apkg" else "")
+
+
+def remove_stale(previous: Manifest, context: BuildContext) -> list[Path]:
+    """Delete what an artifact built this time wrote last time but not now, such as the
+    ``.apkg`` under the deck's old name after ``deck:`` changed.
+
+    Only files the manifest says deckpress wrote, and only while they still hold exactly
+    those bytes: a file the user changed or put there is never touched.
+    """
+    built = set(context.owners.values()) - {""}
+    removed = []
+    for name, entry in sorted(previous.outputs.items()):
+        path = Path(name)
+        if name in context.outputs or owner(path, entry) not in built:
+            continue
+        if previous.output_intact(path):
+            log.info("removing %s: this build no longer writes it", path)
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def build(course, options: BuildOptions) -> dict[str, ArtifactResult]:
@@ -171,12 +211,14 @@ def _build(course, options: BuildOptions) -> dict[str, ArtifactResult]:
         if name in options.only
     }
     # background work first (PDFs typeset in worker processes), so it overlaps the rest
-    for module in modules.values():
+    for name, module in modules.items():
         if hasattr(module, "start"):
+            options.context.artifact = name
             module.start(course, options)
     results: dict[str, ArtifactResult] = {}
     for step, (name, module) in enumerate(modules.items()):
         log.info("building %s", name)
+        options.context.artifact = name
         options.context.progress(f"building {name}", step, len(modules))
         results[name] = module.build(course, options)
     return results

@@ -67,7 +67,9 @@ def test_build_py_defaults_to_build(make_source, tmp_path):
     out = subprocess.run(
         [sys.executable, str(ROOT / "build.py")], cwd=tmp_path, capture_output=True, text=True
     )
-    # ...and with no arguments it builds ./source, which does not exist here.
-    assert out.returncode == 1
-    assert "source: source folder not found" in out.stderr
-    assert "Traceback" not in out.stderr
+    # ...and with no arguments it builds ./source, which does not exist here: a
+    # command-line mistake (wrong folder), one line with a hint.
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: no source/ folder in ")
+    assert "run deckpress in your course folder" in out.stderr
+    assert len(out.stderr.splitlines()) == 1
