@@ -6,6 +6,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .cards import SourceNote, removed_tag
@@ -19,19 +20,30 @@ MAX_LISTED = 20
 PROMPT_CHARS = 60
 
 
+@dataclass(frozen=True)
+class Paths:
+    """The files the report talks about."""
+
+    deck: Path
+    cleanup: Path | None
+    """This build's clean-up package, if it removed notes."""
+    state: Path
+    """The lock file."""
+    earlier: Path | None = None
+    """A file of an earlier build found in the output folder when there was no lock."""
+
+
 def lines(
     config: CourseConfig,
     notes: Sequence[SourceNote],
     changes: Changes,
     locations: dict[str, Location],
-    deck_path: Path,
-    removed_path: Path | None,
-    state_path: Path,
+    paths: Paths,
 ) -> list[str]:
     """The report, one line per entry."""
     return [
-        *_contents(config, notes, deck_path),
-        *_changes(config, changes, locations, removed_path, state_path),
+        *_contents(config, notes, paths.deck),
+        *_changes(config, changes, locations, paths),
     ]
 
 
@@ -51,18 +63,33 @@ def _contents(config: CourseConfig, notes: Sequence[SourceNote], deck_path: Path
     return out
 
 
+def _first_build(changes: Changes, paths: Paths) -> list[str]:
+    """What importing a deck without a lock does, said before anyone imports it."""
+    count = len(changes.new)
+    if paths.earlier is None:
+        return [
+            f"first build of this course: importing {paths.deck} adds all {count} notes as new "
+            f"cards. Their identities are saved in {paths.state}: commit it, so that rebuilt "
+            "decks update these cards instead of duplicating them"
+        ]
+    return [
+        f"warning: {paths.state} is missing, but {paths.earlier} is from an earlier build. "
+        f"This build gave all {count} notes new identities: importing {paths.deck} into a "
+        "collection that has the earlier deck adds every note a second time, as new cards "
+        "without review history, and updates none of the cards you have. Restore the lock "
+        f"(git checkout -- {paths.state}) and build again; go ahead only if nobody imported "
+        "an earlier deck of this course"
+    ]
+
+
 def _changes(
     config: CourseConfig,
     changes: Changes,
     locations: dict[str, Location],
-    removed_path: Path | None,
-    state_path: Path,
+    paths: Paths,
 ) -> list[str]:
     if changes.first_build:
-        return [
-            f"first build: note identities saved in {state_path}; commit it, so rebuilt "
-            "decks update your cards instead of duplicating them"
-        ]
+        return _first_build(changes, paths)
     moved = {after.guid for _, after in changes.moved}
     counts = [
         (len(changes.new), "new"),
@@ -90,11 +117,19 @@ def _changes(
             f"{' or '.join(searches)} in Browse and use Change Deck"
         )
     out += _listed("removed", changes.removed, locations)
-    if removed_path is not None and changes.removed:
+    if paths.cleanup is not None:
         out.append(
-            f"  Anki never deletes notes on import: import {removed_path} to tag every "
-            f"removed note, then search tag:{removed_tag(config.tag)} and delete them"
+            f"  Anki never deletes notes on import: import {paths.cleanup} once (after the "
+            f"deck) to tag these notes, then search tag:{removed_tag(config.tag)} and delete "
+            "them"
         )
+    for text, before, after in changes.moved_points[:MAX_LISTED]:
+        out.append(
+            f"  moved    {_describe(after, locations)}: bullet {_plain(text)!r} came from "
+            f"video {before.video}; Anki cannot move a card to another note, so it is a new "
+            "card here, and its old card (with the history) is empty now"
+        )
+    out += _more(len(changes.moved_points))
     for record, ords in changes.emptied[:MAX_LISTED]:
         numbers = ", ".join(f"c{o}" for o in ords)
         out.append(

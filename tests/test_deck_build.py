@@ -151,7 +151,8 @@ def test_removed_note_goes_to_the_cleanup_package_only(source, tmp_path):
         "",
     )
     result = run(source, out, T1 + 60)
-    main_db, cleanup = collection(out / "tricky.apkg"), out / "tricky-removed.apkg"
+    main_db = collection(out / "tricky.apkg")
+    cleanup = out / "tricky-removed-20231114-221420.apkg"  # dated by the build: T1 + 60
     assert guid not in {g for (g,) in main_db.execute("select guid from notes")}
     assert result.paths == [out / "tricky.apkg", cleanup, source / STATE_NAME]
     db = collection(cleanup)
@@ -169,7 +170,7 @@ def test_removed_note_goes_to_the_cleanup_package_only(source, tmp_path):
         "**Q2. Is [sound:y.mp3] a sound?**\nNo: it is text, like {{Back}}.\n\n## Video 2",
     )
     result = run(source, out, T1 + 120)
-    assert not cleanup.exists()
+    assert not cleanup.exists()  # its only note came back
     assert guid in {g for (g,) in collection(out / "tricky.apkg").execute("select guid from notes")}
     assert "changes since the last build: 1 restored" in result.report
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -73,14 +73,15 @@ COURSE = [
 ]
 
 
-def build(notes, state=None, now=T0, tag="t"):
+def build(notes, state=None, now=T0, course="t"):
     """One build: assign identities, then advance the state with content = text."""
     state = state or State()
-    assignments = assign(state, notes, tag)
+    assignments = assign(state, notes, course)
     fingerprints = [
         "|".join(n.parts) + n.topic + str(a.ords) for n, a in zip(notes, assignments, strict=True)
     ]
-    return (assignments, *advance(state, notes, assignments, fingerprints, {1: "look"}, now))
+    looks = {1: "look"}
+    return (assignments, *advance(state, notes, assignments, fingerprints, looks, now, course))
 
 
 def guids(assignments):
@@ -96,8 +97,8 @@ def test_first_build_gives_deterministic_unique_guids():
     assert all(r.changed == T0 for r in state.notes)
 
 
-def test_guids_depend_on_course_tag():
-    assert guids(build(COURSE, tag="a")[0]) != guids(build(COURSE, tag="b")[0])
+def test_guids_depend_on_course_identity():
+    assert guids(build(COURSE, course="a")[0]) != guids(build(COURSE, course="b")[0])
 
 
 def test_unchanged_rebuild_keeps_everything():
@@ -215,7 +216,7 @@ def test_clock_going_backwards_never_moves_time_backwards():
 
 def test_note_type_time_moves_only_when_its_look_changes():
     notes = COURSE[:1]
-    a = assign(State(), notes, "t")
+    a = assign(State(), notes, "t")  # course identity "t"
     state, _ = advance(State(), notes, a, ["x"], {1: "look-a", 2: "look-b"}, T0)
     same, changes = advance(state, notes, a, ["x"], {1: "look-a", 2: "look-b"}, T0 + 50)
     assert same.notetypes == state.notetypes and not changes.restyled
@@ -232,14 +233,19 @@ def test_bullets_keep_their_cloze_numbers_and_numbers_are_never_reused():
         "g", "keypoints", 1, "01 A", ("alpha one", "beta two", "gamma three"), (1, 2, 3), 3
     )
     # delete beta, reorder, edit gamma a little, add delta
-    ords, last, retired = match_points(previous, ("gamma three!", "alpha one", "delta four"))
-    assert ords == (3, 1, 4) and last == 4 and retired == (2,)
-    # beta comes back as a new bullet: a new number, not 2 (its old card is gone for good)
+    c = match_points(previous, ("gamma three!", "alpha one", "delta four"))
+    assert c.ords == (3, 1, 4) and c.last_ord == 4 and c.emptied == (2,)
+    assert c.retired == ((2, "beta two"),)
+    # a new bullet gets a new number, never a retired one
     again = NoteRecord(
-        "g", "keypoints", 1, "01 A", ("gamma three!", "alpha one", "delta four"), ords, last
+        "g", "keypoints", 1, "01 A", ("gamma three!", "alpha one", "delta four"), c.ords, 4
     )
-    ords2, last2, _ = match_points(again, ("gamma three!", "alpha one", "delta four", "beta two"))
-    assert ords2 == (3, 1, 4, 5) and last2 == 5
+    again = replace(again, retired=c.retired)
+    c2 = match_points(again, ("gamma three!", "alpha one", "delta four", "epsilon five"))
+    assert c2.ords == (3, 1, 4, 5) and c2.last_ord == 5
+    # beta written again gets its old number back, and with it its card and history
+    c3 = match_points(again, ("gamma three!", "alpha one", "delta four", "beta two"))
+    assert c3.ords == (3, 1, 4, 2) and c3.last_ord == 4 and not c3.retired
 
 
 def test_keypoint_note_is_matched_when_one_bullet_changes():
@@ -281,7 +287,13 @@ def test_missing_state_file_is_an_empty_state(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "text, line", [("{not json", 1), ('{"format": 99}', 0), ('{"format": 1, "notes": [{}]}', 0)]
+    "text, line",
+    [
+        ("{not json", 1),
+        ('{"format": 99}', 0),
+        ('{"format": 1, "notes": [{}]}', 0),
+        ('{"format": 2, "notes": [], "removed": [], "notetypes": []}', 0),
+    ],
 )
 def test_broken_state_file_is_a_located_error(tmp_path, text, line):
     path = tmp_path / "deckpress.lock"
