@@ -81,12 +81,20 @@ def pair_notes(old: Sequence[Item], new: Sequence[Item], fuzzy: bool = True) -> 
     pairs: dict[int, int] = {}
     if not old or not new:
         return pairs
-    if new[0].kind == "keypoints":
-        _greedy(_shared_bullets(old, new), pairs)
-        score = _points_score
-    else:
-        _greedy(_same_text(old, new), pairs)
-        score = _question_score
+    points = new[0].kind == "keypoints"
+    # the common case first, cheaply: unchanged in the same place (always the best pair)
+    here = {(o.slot, frozenset(o.parts) if points else o.text): i for i, o in enumerate(old)}
+    for j, n in enumerate(new):
+        i = here.get((n.slot, frozenset(n.parts) if points else n.text))
+        if i is not None:
+            pairs[j] = i
+    taken = set(pairs.values())
+    rest_old = [i for i in range(len(old)) if i not in taken]
+    rest_new = [j for j in range(len(new)) if j not in pairs]
+    exact = _shared_bullets if points else _same_text
+    found = exact([old[i] for i in rest_old], [new[j] for j in rest_new])
+    _greedy([(rank, rest_new[j], rest_old[i]) for rank, j, i in found], pairs)
+    score = _points_score if points else _question_score
     if fuzzy:
         _pair_similar(old, new, pairs, score, same_video=True)
         _pair_similar(old, new, pairs, score, same_video=False)

@@ -14,12 +14,15 @@ from deckpress.identity import (
     State,
     advance,
     assign,
+    check_belongs,
+    course_identity,
     dump_state,
     later,
     load_state,
     match,
     match_points,
 )
+from deckpress.matching import term_of
 
 T0 = 1_700_000_000
 
@@ -310,3 +313,124 @@ def test_match_prefers_exact_text_over_position():
     reordered = [COURSE[0], COURSE[4], COURSE[3], COURSE[2], COURSE[1]]
     previous = match(state, reordered)
     assert [p.parts for p in previous] == [n.parts for n in reordered]
+
+
+# -- key points matched bullet by bullet -------------------------------------------
+
+
+def test_keypoint_notes_are_found_by_their_bullets_in_any_order_and_number():
+    first, state, _ = build(COURSE)
+    for bullets in (
+        ("Backprop: chain rule", "Loss = what we minimise"),  # reordered
+        ("Loss = what we minimise", "Backprop: chain rule", "New: one", "New: two"),  # grown
+        ("Backprop: chain rule",),  # shrunk
+    ):
+        second, _, changes = build([points(1, *bullets), *COURSE[1:]], state, now=T0 + 60)
+        assert second[0].guid == first[0].guid and not changes.new and not changes.removed
+        old = dict(zip(COURSE[0].parts, first[0].ords, strict=True))
+        assert all(o == old[b] for b, o in zip(bullets, second[0].ords, strict=True) if b in old)
+
+
+def test_keypoint_notes_follow_their_bullets_when_videos_are_renumbered():
+    a = points(1, "Sigmoid squashes to (0, 1)", "Tanh is zero-centred", "Shared: see notebook")
+    b = points(2, "ReLU is max(0, x)", "Leaky ReLU keeps a slope", "Shared: see notebook")
+    first, state, _ = build([a, b])
+    # a new video 1 pushes both one number down; the shared bullet must not decide
+    fresh = points(1, "Softmax turns scores into probabilities", "Shared: see notebook")
+    moved = [fresh, replace(a, video=2), replace(b, video=3)]
+    second, _, changes = build(moved, state, now=T0 + 60)
+    assert [s.guid for s in second[1:]] == guids(first)
+    assert second[0].previous is None and len(changes.new) == 1
+
+
+def test_term_keeps_its_cloze_number_when_only_the_definition_changes():
+    previous = NoteRecord(
+        "g", "keypoints", 1, "01 A", ("Dropout: zeroes units.", "Weight decay: L2."), (1, 2), 2
+    )
+    c = match_points(
+        previous, ("Dropout: drops each unit with probability p.", "Weight decay: L2.")
+    )
+    assert c.ords == (1, 2) and not c.emptied
+
+
+def test_term_of_mirrors_the_cards_term_split():
+    assert term_of("Dropout: randomly zeroes activations.") == "Dropout"
+    assert term_of("Perceptron = linear classifier: sign(w·x + b).") == "Perceptron"
+    assert term_of("`a: b` is code") == ""
+    assert term_of("**Bold term:** inside bold stays whole") == ""
+    assert term_of("Plain bullet with no separator") == ""
+    assert term_of("Trailing colon: ") == ""
+
+
+def test_identical_bullets_keep_the_number_of_the_same_position():
+    previous = NoteRecord("g", "keypoints", 1, "01 A", ("Same.", "Other.", "Same."), (1, 2, 3), 3)
+    c = match_points(previous, ("Other.", "Same."))
+    assert c.ords == (2, 1) and c.emptied == (3,)
+
+
+def test_bullet_moved_to_another_video_is_reported():
+    a = points(1, "Sigmoid squashes to (0, 1)", "Tanh is zero-centred")
+    b = points(2, "ReLU is max(0, x)", "Leaky ReLU keeps a slope")
+    first, state, _ = build([a, b])
+    second, after, changes = build(
+        [points(1, "Sigmoid squashes to (0, 1)"), points(2, *b.parts, "Tanh is zero-centred")],
+        state,
+        now=T0 + 60,
+    )
+    assert guids(second) == guids(first)
+    assert second[1].ords == (1, 2, 3)  # a new card in video 2: Anki cannot move one
+    ((text, before, now),) = changes.moved_points
+    assert (text, before.video, now.video) == ("Tanh is zero-centred", 1, 2)
+    # moved back, it finds its old card in video 1 again
+    third, _, _ = build([a, b], after, now=T0 + 120)
+    assert third[0].ords == (1, 2)
+
+
+# -- course identity and foreign locks -----------------------------------------
+
+
+def test_course_identity_tells_courses_apart_and_is_kept():
+    base = ("C++ Basics", "C++ Basics", "c-basics", COURSE)
+    ids = {
+        course_identity(State(), *base),
+        course_identity(State(), "C# Basics", "C# Basics", "c-basics", COURSE),
+        course_identity(State(), *base[:3], COURSE[:4]),
+        course_identity(State(), base[0], "Other deck", *base[2:]),
+    }
+    assert len(ids) == 4 and course_identity(State(), *base) in ids
+    assert all(":" not in i and len(i) >= 20 for i in ids)
+    _, state, _ = build(COURSE, course="abc")
+    assert state.course == "abc"
+    assert course_identity(state, "Renamed", "Renamed", "renamed", COURSE[:1]) == "abc"
+
+
+def test_format_1_lock_keeps_its_guids_and_gets_an_identity_from_its_tag(tmp_path):
+    first, state, _ = build(COURSE, course="")
+    data = json.loads(dump_state(state))
+    data["format"] = 1
+    del data["course"]
+    path = tmp_path / "deckpress.lock"
+    path.write_text(json.dumps(data))
+    old = load_state(path)
+    assert old.course == "" and [r.guid for r in old.notes] == guids(first)
+    course = course_identity(old, "T", "T", "deep-learning", COURSE)
+    assert course == "tag:deep-learning"
+    again, after, changes = build([*COURSE, qa(3, 0, "New?", "Yes.")], old, T0 + 60, course)
+    assert guids(again)[:5] == guids(first) and after.course == course
+    assert len(changes.new) == 1 and not changes.updated
+
+
+def test_lock_of_another_course_is_refused():
+    _, state, _ = build(COURSE)
+    other = [qa(1, 0, "Something else entirely?", "Nothing shared with the lock at all.")]
+    with pytest.raises(ContentError) as info:
+        check_belongs(state, assign(state, other, "t"), "source/deckpress.lock")
+    assert str(info.value).startswith("source/deckpress.lock: none of the 5 notes")
+    check_belongs(state, assign(state, COURSE[:1], "t"), "source/deckpress.lock")  # fine
+
+
+def test_one_build_removes_its_notes_at_one_time():
+    _, state, _ = build(COURSE)
+    _, after, changes = build(COURSE[:2], state, now=T0)  # same second as the first build
+    assert {r.removed for r in changes.removed} == {T0 + 1}
+    assert after.removed == changes.removed
