@@ -32,7 +32,7 @@ import genanki
 
 from . import cards, deckreport, identity
 from .errors import ContentError
-from .incremental import fingerprint, tree_hashes
+from .incremental import STATE_DIR, fingerprint, tree_hashes
 from .model import Course
 from .notetypes import NOTE_TYPES, Look, NoteType, load_look
 from .output import atomic_path
@@ -69,6 +69,7 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
     shown = options.source.as_posix()
     state_path = options.source / identity.STATE_NAME
     state_shown = f"{shown}/{identity.STATE_NAME}"
+    backup_dir = options.out / STATE_DIR
     deck_path = options.out / f"{config.deck_slug}.apkg"
     looks = {t.id: load_look(t, config.templates) for t in NOTE_TYPES.values()}
     # up to date: same notes, same card templates, same state file as the last build
@@ -122,7 +123,13 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
         ]
         files.append((cleanup_path, package(config.deck, gone, styles)))
     earlier = _earlier_build(options, deck_path) if state.empty else None
-    written = write_all(files)
+    copy = _last_copy(backup_dir, config.deck_slug) if earlier else None
+    known = {r.guid for r in identity.load_state(copy).notes} if copy else set()
+    unknown = sum(a.guid not in known for a in assignments) if copy else None
+    # a copy of the lock next to the build output, one per course identity, so a lost
+    # lock can be restored (and a fresh start never overwrites the copy of the old one)
+    backup = backup_dir / f"{config.deck_slug}-{_short_hash(course_id)}.lock"
+    written = write_all([*files, (backup, files[0][1])])
     _drop_stale_cleanups(options.out, config.deck_slug, after.removed)
     locations = {rec.guid: n.locs[0] for n, rec in zip(notes, after.notes, strict=True)}
     report = deckreport.lines(
@@ -130,7 +137,7 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
         notes,
         changes,
         locations,
-        deckreport.Paths(deck_path, cleanup_path, state_path, earlier),
+        deckreport.Paths(deck_path, cleanup_path, state_path, earlier, copy, unknown),
     )
     # the artifact's files (written or already identical), plus the state file if it moved on
     paths = [p for p, _ in files if p != state_path] + [p for p in written if p == state_path]
@@ -163,6 +170,16 @@ def _drop_stale_cleanups(out: Path, deck_slug: str, tombstones: Sequence[identit
         if path.is_file():
             path.unlink()
             log.debug("deleted %s", path)
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
+def _last_copy(folder: Path, deck_slug: str) -> Path | None:
+    """The copy of the lock the last build of this deck left (the newest one)."""
+    copies = list(folder.glob(f"{deck_slug}-*.lock"))
+    return max(copies, key=lambda p: (p.stat().st_mtime_ns, p.name)) if copies else None
 
 
 def _earlier_build(options: BuildOptions, deck_path: Path) -> Path | None:

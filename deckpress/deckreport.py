@@ -31,6 +31,10 @@ class Paths:
     """The lock file."""
     earlier: Path | None = None
     """A file of an earlier build found in the output folder when there was no lock."""
+    copy: Path | None = None
+    """The copy of the lock the last build kept in the output folder's bookkeeping."""
+    unknown: int | None = None
+    """How many notes got a GUID ``copy`` does not know (``None``: no copy to tell)."""
 
 
 def lines(
@@ -66,6 +70,7 @@ def _contents(config: CourseConfig, notes: Sequence[SourceNote], deck_path: Path
 def _first_build(changes: Changes, paths: Paths) -> list[str]:
     """What importing a deck without a lock does, said before anyone imports it."""
     count = len(changes.new)
+    lost = "notes" if paths.unknown is None else f"{paths.unknown} of the {count} notes"
     if paths.earlier is None:
         return [
             f"first build of this course: importing {paths.deck} adds all {count} notes as new "
@@ -74,12 +79,19 @@ def _first_build(changes: Changes, paths: Paths) -> list[str]:
         ]
     return [
         f"warning: {paths.state} is missing, but {paths.earlier} is from an earlier build. "
-        f"This build gave all {count} notes new identities: importing {paths.deck} into a "
-        "collection that has the earlier deck adds every note a second time, as new cards "
-        "without review history, and updates none of the cards you have. Restore the lock "
-        f"(git checkout -- {paths.state}) and build again; go ahead only if nobody imported "
-        "an earlier deck of this course"
+        "Without the lock, note identities are derived afresh: importing "
+        f"{paths.deck} into a collection that has the earlier deck adds {lost} a second "
+        "time, as new cards without review history, and overwrites edits you made in Anki "
+        "to the others. Restore the lock "
+        f"(git checkout -- {paths.state}{_or_copy(paths)}) and build again; go ahead only if "
+        "nobody imported an earlier deck of this course"
     ]
+
+
+def _or_copy(paths: Paths) -> str:
+    if paths.copy is None:
+        return ""
+    return f", or copy the last build's copy of it, {paths.copy}, to {paths.state}"
 
 
 def _changes(

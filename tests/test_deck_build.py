@@ -53,7 +53,10 @@ def test_first_build_writes_deck_and_state(source, tmp_path):
     result = run(source, out, T1)
     apkg = out / "tricky.apkg"
     assert result.paths == [apkg, source / STATE_NAME]
-    assert [p.name for p in out.iterdir()] == ["tricky.apkg"]
+    assert sorted(p.name for p in out.iterdir()) == [".deckpress", "tricky.apkg"]
+    # with a copy of the lock, to restore it from should it be lost
+    ((copy,),) = [list((out / ".deckpress").glob("tricky-*.lock"))]
+    assert copy.read_bytes() == (source / STATE_NAME).read_bytes()
     assert any(line.startswith("first build") for line in result.report)
     assert (
         "deck 'Tricky': 11 cards in 2 subdecks (4 Q&A, 7 key points from 2 videos)"
@@ -121,12 +124,17 @@ def test_failed_build_writes_nothing(source, tmp_path):
 def test_failed_rebuild_keeps_previous_deck_and_state(source, tmp_path):
     out = tmp_path / "dist"
     run(source, out, T1)
-    before = {p: p.read_bytes() for p in (out / "tricky.apkg", source / STATE_NAME)}
+    (copy,) = (out / ".deckpress").iterdir()
+    before = {p: p.read_bytes() for p in (out / "tricky.apkg", source / STATE_NAME, copy)}
     edit(source / "notes.md", "Yes, it gets only Q&A cards.", "Yes. ![x](missing.png)")
     with pytest.raises(ContentError):
         run(source, out, T1 + 10)
     assert {p: p.read_bytes() for p in before} == before
-    assert sorted(p.name for p in out.iterdir()) == ["tricky.apkg"]  # no temp files left
+    assert sorted(p.name for p in out.rglob("*")) == [  # no temp files left
+        ".deckpress",
+        copy.name,
+        "tricky.apkg",
+    ]
 
 
 def test_edit_moves_only_that_notes_time(source, tmp_path):

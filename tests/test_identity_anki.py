@@ -403,11 +403,17 @@ def test_lock_of_another_course_stops_the_build(tmp_path):
 def test_missing_lock_with_an_earlier_deck_warns_before_the_import(tmp_path):
     trip = Trip(tmp_path, CASES / "grow-bullets" / "v1")
     first = trip.build()
+    guids = trip.guids()
     assert first.report[-1].startswith("first build of this course: importing")
     assert "adds all 2 notes as new cards" in first.report[-1]
     (trip.source / STATE_NAME).unlink()
-    result = trip.build()
+    result = trip.build(CASES / "grow-bullets" / "v2" / "notes.md")
     warning = result.report[-1]
     assert warning.startswith(f"warning: {trip.source / STATE_NAME} is missing")
-    assert "adds every note a second time" in warning and "git checkout" in warning
+    assert "adds 2 of the 2 notes a second time" in warning and "git checkout" in warning
+    # the last build kept a copy of the lock: restoring it brings every identity back
+    (copy,) = re.findall(r"copy of it, (\S+), to", warning)
+    shutil.copy(copy, trip.source / STATE_NAME)
+    assert "changes since the last build: 1 updated" in trip.build().report
+    assert trip.guids() == guids
     trip.col.close()
