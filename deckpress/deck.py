@@ -99,6 +99,7 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
         {i: look.hash for i, look in looks.items()},
         now,
         course_id,
+        config.deck,
     )
     times = {t.id: t.changed for t in after.notetypes}
     styles = {t: (looks[t.id], times[t.id]) for t in NOTE_TYPES.values()}
@@ -138,6 +139,7 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
         changes,
         locations,
         deckreport.Paths(deck_path, cleanup_path, state_path, earlier, copy, unknown),
+        renamed_from=state.deck if state.deck not in ("", config.deck) else None,
     )
     # the artifact's files (written or already identical), plus the state file if it moved on
     paths = [p for p, _ in files if p != state_path] + [p for p in written if p == state_path]

@@ -43,11 +43,27 @@ def lines(
     changes: Changes,
     locations: dict[str, Location],
     paths: Paths,
+    renamed_from: str | None = None,
 ) -> list[str]:
-    """The report, one line per entry."""
+    """The report, one line per entry (``renamed_from``: the lock's deck, if not this one)."""
     return [
         *_contents(config, notes, paths.deck),
         *_changes(config, changes, locations, paths),
+        *_renamed(config, renamed_from, paths),
+    ]
+
+
+def _renamed(config: CourseConfig, renamed_from: str | None, paths: Paths) -> list[str]:
+    """A lock built for another deck name: a copied course, or a renamed deck."""
+    if renamed_from is None:
+        return []
+    return [
+        f"warning: {paths.state} was last built for the deck {renamed_from!r}, and "
+        f"course.yaml now names it {config.deck!r}. If this folder is a copy of that "
+        "course, delete the lock and build again before importing: with it, this deck "
+        f"shares that course's note identities, and importing it overwrites {renamed_from!r}'s "
+        "cards. If you renamed the deck, all is well (cards you have stay in the old "
+        "subdecks: Anki never moves cards); this is said once"
     ]
 
 

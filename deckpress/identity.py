@@ -121,6 +121,8 @@ class State:
     """Note types by id."""
     course: str = ""
     """The course's identity (``""``: not created yet, or a format-1 lock)."""
+    deck: str = ""
+    """The Anki deck name of the last build (``""``: unknown, a format-1 lock)."""
 
     @property
     def empty(self) -> bool:
@@ -183,6 +185,7 @@ def load_state(path: Path, shown: str | None = None) -> State:
         raise _corrupt(shown, 0, f"unknown format {found!r} (this deckpress reads {readable})")
     try:
         course = str(data["course"]) if data["format"] > 1 else ""
+        deck = str(data.get("deck", ""))
         return State(
             notes=tuple(_record(d) for d in data["notes"]),
             removed=tuple(_record(d) for d in data["removed"]),
@@ -191,6 +194,7 @@ def load_state(path: Path, shown: str | None = None) -> State:
                 for d in data["notetypes"]
             ),
             course=course,
+            deck=deck,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise _corrupt(shown, 0, f"missing or malformed entry ({exc})") from None
@@ -274,6 +278,7 @@ def dump_state(state: State) -> bytes:
     )
     text = (
         f'{{\n "about": {value(ABOUT)},\n "format": {FORMAT},\n "course": {value(state.course)},\n'
+        f' "deck": {value(state.deck)},\n'
         f' "notetypes": [{types}],\n'
         f' "notes": {block(state.notes)},\n "removed": {block(state.removed)}\n}}\n'
     )
@@ -440,6 +445,7 @@ def advance(
     looks: dict[int, str],
     now: int,
     course: str = "",
+    deck: str = "",
 ) -> tuple[State, Changes]:
     """The state after this build, and what changed since the last one."""
     records: list[NoteRecord] = []
@@ -484,7 +490,7 @@ def advance(
     gone = tuple(replace(r, removed=stamp) for r in vanished)
     tombstones = tuple(r for r in state.removed if r.guid not in kept) + gone
     notetypes, restyled = _notetypes(state, looks, now)
-    after = State(tuple(records), tombstones, notetypes, course or state.course)
+    after = State(tuple(records), tombstones, notetypes, course or state.course, deck or state.deck)
     changes = Changes(
         first_build=state.empty,
         new=tuple(new),

@@ -417,3 +417,19 @@ def test_missing_lock_with_an_earlier_deck_warns_before_the_import(tmp_path):
     assert "changes since the last build: 1 updated" in trip.build().report
     assert trip.guids() == guids
     trip.col.close()
+
+
+def test_lock_built_for_another_deck_name_warns_once(tmp_path):
+    trip = Trip(tmp_path, CASES / "two-courses" / "course-a")
+    trip.build()
+    assert load_state(trip.source / STATE_NAME).deck == "C++ Basics"
+    # a copy of the course, lock included, under a new name
+    config = trip.source / "course.yaml"
+    config.write_text(config.read_text().replace('deck: "C++ Basics"', 'deck: "C++ Advanced"'))
+    warning = trip.build().report[-1]
+    assert warning.startswith(
+        f"warning: {trip.source / STATE_NAME} was last built for the deck 'C++ Basics'"
+    )
+    assert "delete the lock and build again before importing" in warning
+    assert not trip.build().report[-1].startswith("warning")
+    trip.col.close()
