@@ -2,10 +2,10 @@
 
 One subdeck per topic (``Deck::01 Foundations``), two note types (see
 :mod:`deckpress.notetypes`), GUIDs and modification times from the state file
-(see :mod:`deckpress.identity`). Notes removed from the source go into a small
-clean-up package, ``dist/<deck-slug>-removed.apkg``, that re-tags them
-``<tag>::removed`` in a collection that has them; the main deck never contains
-them.
+(see :mod:`deckpress.identity`). Notes a build removes from the source go into
+that build's small clean-up package, ``dist/<deck-slug>-removed-<date>.apkg``,
+that re-tags them ``<tag>::removed`` in a collection that has them; the main
+deck never contains them. A copy of the lock is kept in ``dist/.deckpress/``.
 
 Reproducible: fixed note type and deck ids, explicit per-note times, ids
 counted from those times, and zip entries with fixed dates, so the same notes
