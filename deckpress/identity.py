@@ -299,8 +299,9 @@ def advance(
             emptied.append((record, a.emptied))
     kept = {a.previous.guid for a in assignments if a.previous is not None}
     vanished = [r for r in state.notes if r.guid not in kept]
-    # one time for everything this build removes: it names this build's clean-up package
-    stamp = max([now, *(r.changed + 1 for r in vanished)])
+    # one time for everything this build removes, after every earlier removal: it names
+    # this build's clean-up package, which must not replace an earlier build's
+    stamp = max([now, *(r.changed + 1 for r in vanished), *(r.removed + 1 for r in state.removed)])
     gone = tuple(replace(r, removed=stamp) for r in vanished)
     tombstones = tuple(r for r in state.removed if r.guid not in kept) + gone
     notetypes, restyled = _notetypes(state, looks, now)

@@ -434,3 +434,6 @@ def test_one_build_removes_its_notes_at_one_time():
     _, after, changes = build(COURSE[:2], state, now=T0)  # same second as the first build
     assert {r.removed for r in changes.removed} == {T0 + 1}
     assert after.removed == changes.removed
+    # the next removal, even in the same second, gets a later time (a package of its own)
+    _, _, changes = build(COURSE[:1], after, now=T0)
+    assert {r.removed for r in changes.removed} == {T0 + 2}
