@@ -433,3 +433,48 @@ def test_lock_built_for_another_deck_name_warns_once(tmp_path):
     assert "delete the lock and build again before importing" in warning
     assert not trip.build().report[-1].startswith("warning")
     trip.col.close()
+
+
+MOVED = """# Mini
+
+### Video 1 — A
+**What to remember**
+- Sigmoid squashes inputs into (0, 1).
+{a}
+---
+
+### Video 2 — B
+**What to remember**
+- ReLU is max(0, x).
+{b}
+---
+"""
+BULLET = "- Tanh is zero-centred.\n"
+
+
+def test_bullet_moved_to_another_video_keeps_its_history_on_the_old_card(tmp_path):
+    """What Anki can carry over: the old card keeps its history (empty while the bullet
+    is elsewhere, back when it returns); the new card in the other note starts fresh."""
+    (tmp_path / "v1").mkdir()
+    shutil.copy(CASES / "two-cleanups" / "v1" / "course.yaml", tmp_path / "v1")
+    config = tmp_path / "v1" / "course.yaml"
+    config.write_text(config.read_text().replace("videos: 1", "videos: 1-2"))
+    (tmp_path / "v1" / "notes.md").write_text(MOVED.format(a=BULLET, b=""))
+    trip = Trip(tmp_path / "trip", tmp_path / "v1")
+    before, asked, _ = first_round(trip)
+    (tanh,) = [cid for cid, text in asked.items() if "Tanh" in text]
+    (tmp_path / "v2.md").write_text(MOVED.format(a="", b=BULLET))
+    result = trip.build(tmp_path / "v2.md")
+    assert any(line.startswith("  moved ") and "Tanh" in line for line in result.report)
+    assert counts(trip.import_deck()) == (0, 2, 0)
+    assert_history_kept(trip.col, before)
+    now = asks(trip.col)
+    assert now[tanh] == ""  # empty, with its history
+    (fresh,) = [c for c, text in now.items() if "Tanh" in text]
+    assert trip.col.get_card(fresh).reps == 0
+    (tmp_path / "v3.md").write_text(MOVED.format(a=BULLET, b=""))
+    trip.build(tmp_path / "v3.md")
+    trip.import_deck()
+    assert_history_kept(trip.col, before)
+    assert asks(trip.col)[tanh] == asked[tanh]  # moved back: the old card asks it again
+    trip.col.close()
