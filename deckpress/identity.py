@@ -1,4 +1,4 @@
-"""Stable note identity across builds: the lock file and how notes are matched to it.
+"""Stable note identity across builds: GUIDs, cloze numbers, the course, what changed.
 
 Anki knows a note only by its GUID, so every note must keep its GUID through
 edits, reordering, and moves to another video or topic — without ids written
@@ -157,8 +157,8 @@ def course_identity(
     name, tag namespace, and every note's text), so two courses never share one and
     the same first build always gives the same bytes. A format-1 lock has none: its
     GUIDs were derived from the tag namespace, so its identity is ``tag:<tag>`` — new
-    GUIDs are derived from it in the format-2 way, which no other course uses (a new
-    course's identity never contains ``:``).
+    GUIDs are derived from it in the format-2 way, which no course created since can
+    share (a new course's identity never contains ``:``).
     """
     if state.course:
         return state.course
