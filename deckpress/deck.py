@@ -2,10 +2,10 @@
 
 One subdeck per topic (``Deck::01 Foundations``), two note types (see
 :mod:`deckpress.notetypes`), GUIDs and modification times from the state file
-(see :mod:`deckpress.identity`). Notes removed from the source go into a small
-clean-up package, ``dist/<deck-slug>-removed.apkg``, that re-tags them
-``<tag>::removed`` in a collection that has them; the main deck never contains
-them.
+(see :mod:`deckpress.identity`). Notes a build removes from the source go into
+that build's small clean-up package, ``dist/<deck-slug>-removed-<date>.apkg``,
+that re-tags them ``<tag>::removed`` in a collection that has them; the main
+deck never contains them. A copy of the lock is kept in ``dist/.deckpress/``.
 
 Reproducible: fixed note type and deck ids, explicit per-note times, ids
 counted from those times, and zip entries with fixed dates, so the same notes
@@ -32,7 +32,7 @@ import genanki
 
 from . import cards, deckreport, identity
 from .errors import ContentError
-from .incremental import fingerprint, tree_hashes
+from .incremental import STATE_DIR, fingerprint, tree_hashes
 from .model import Course
 from .notetypes import NOTE_TYPES, Look, NoteType, load_look
 from .output import atomic_path
@@ -68,21 +68,23 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
     config = course.config
     shown = options.source.as_posix()
     state_path = options.source / identity.STATE_NAME
+    state_shown = f"{shown}/{identity.STATE_NAME}"
+    backup_dir = options.out / STATE_DIR
     deck_path = options.out / f"{config.deck_slug}.apkg"
-    removed_path = options.out / f"{config.deck_slug}{REMOVED_SUFFIX}.apkg"
     looks = {t.id: load_look(t, config.templates) for t in NOTE_TYPES.values()}
     # up to date: same notes, same card templates, same state file as the last build
     context = options.context
     key = _key(course, looks, state_path)
-    previous = [deck_path] + [removed_path] * (str(removed_path) in context.previous.outputs)
-    if all([context.fresh(path, key) for path in previous]):
+    if context.fresh(deck_path, key):
         return ArtifactResult(report=[f"deck: up to date ({deck_path})"])
     # what the last build left behind
-    state = identity.load_state(state_path, f"{shown}/{identity.STATE_NAME}")
+    state = identity.load_state(state_path, state_shown)
     # the notes of this build, in course order
     notes = cards.collect(course)
     # who is who: GUIDs and cloze numbers, matched against the last build
-    assignments = identity.assign(state, notes, config.tag)
+    course_id = identity.course_identity(state, config.title, config.deck, config.tag, notes)
+    assignments = identity.assign(state, notes, course_id)
+    identity.check_belongs(state, assignments, state_shown)
     # Anki fields, tags and media; every missing image is reported at once
     renderer = cards.FieldRenderer(config, options.source, shown)
     rendered = [renderer.note(n, a.ords) for n, a in zip(notes, assignments, strict=True)]
@@ -96,6 +98,8 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
         [r.fingerprint for r in rendered],
         {i: look.hash for i, look in looks.items()},
         now,
+        course_id,
+        config.deck,
     )
     times = {t.id: t.changed for t in after.notetypes}
     styles = {t: (looks[t.id], times[t.id]) for t in NOTE_TYPES.values()}
@@ -110,24 +114,32 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
         (state_path, identity.dump_state(after)),
         (deck_path, package(config.deck, packed, styles, description=config.title)),
     ]
-    if after.removed:
-        # in the parent deck, which a collection that has these notes already has
+    cleanup_path = None
+    if changes.removed:
+        # only the notes this build removed (see cleanup_name); in the parent deck, which a
+        # collection that has these notes already has
+        cleanup_path = options.out / cleanup_name(config.deck_slug, changes.removed[0].removed)
         gone = [
-            Packed(renderer.removed(r), r.guid, config.deck, 0, r.removed) for r in after.removed
+            Packed(renderer.removed(r), r.guid, config.deck, 0, r.removed) for r in changes.removed
         ]
-        files.append((removed_path, package(config.deck, gone, styles)))
-    written = write_all(files)
-    if not after.removed and removed_path.exists():
-        removed_path.unlink()  # every removed note came back
+        files.append((cleanup_path, package(config.deck, gone, styles)))
+    earlier = _earlier_build(options, deck_path) if state.empty else None
+    copy = _last_copy(backup_dir, config.deck_slug) if earlier else None
+    known = {r.guid for r in identity.load_state(copy).notes} if copy else set()
+    unknown = sum(a.guid not in known for a in assignments) if copy else None
+    # a copy of the lock next to the build output, one per course identity, so a lost
+    # lock can be restored (and a fresh start never overwrites the copy of the old one)
+    backup = backup_dir / f"{config.deck_slug}-{_short_hash(course_id)}.lock"
+    written = write_all([*files, (backup, files[0][1])])
+    _drop_stale_cleanups(options.out, config.deck_slug, after.removed)
     locations = {rec.guid: n.locs[0] for n, rec in zip(notes, after.notes, strict=True)}
     report = deckreport.lines(
         config,
         notes,
         changes,
         locations,
-        deck_path,
-        removed_path if after.removed else None,
-        state_path,
+        deckreport.Paths(deck_path, cleanup_path, state_path, earlier, copy, unknown),
+        renamed_from=state.deck if state.deck not in ("", config.deck) else None,
     )
     # the artifact's files (written or already identical), plus the state file if it moved on
     paths = [p for p, _ in files if p != state_path] + [p for p in written if p == state_path]
@@ -136,6 +148,48 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
         if path != state_path:
             (context.wrote if path in written else context.kept)(path, key)
     return ArtifactResult(paths=paths, report=report)
+
+
+def cleanup_name(deck_slug: str, removed: int) -> str:
+    """``<deck-slug>-removed-YYYYMMDD-HHMMSS.apkg``, dated by the build that removed the notes.
+
+    Each clean-up package carries only the notes its build removed, so importing
+    each one once, in date order, never brings back a note already deleted in Anki.
+    """
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(removed))
+    return f"{deck_slug}{REMOVED_SUFFIX}-{stamp}.apkg"
+
+
+def _drop_stale_cleanups(out: Path, deck_slug: str, tombstones: Sequence[identity.NoteRecord]):
+    """Delete clean-up packages whose notes all came back, and the undated one of older
+    deckpress versions (it carried every note ever removed, so importing it again
+    brought back notes already deleted in Anki)."""
+    wanted = {cleanup_name(deck_slug, r.removed) for r in tombstones}
+    stale = [out / f"{deck_slug}{REMOVED_SUFFIX}.apkg"] + [
+        p for p in out.glob(f"{deck_slug}{REMOVED_SUFFIX}-*.apkg") if p.name not in wanted
+    ]
+    for path in stale:
+        if path.is_file():
+            path.unlink()
+            log.debug("deleted %s", path)
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
+def _last_copy(folder: Path, deck_slug: str) -> Path | None:
+    """The copy of the lock the last build of this deck left (the newest one)."""
+    copies = list(folder.glob(f"{deck_slug}-*.lock"))
+    return max(copies, key=lambda p: (p.stat().st_mtime_ns, p.name)) if copies else None
+
+
+def _earlier_build(options: BuildOptions, deck_path: Path) -> Path | None:
+    """A deck (or clean-up package) an earlier build left in ``--out``, if any."""
+    if deck_path.is_file():
+        return deck_path
+    pattern = deck_path.stem + REMOVED_SUFFIX + "*.apkg"
+    return next(iter(sorted(options.out.glob(pattern))), None)
 
 
 def _key(course: Course, looks: dict[int, Look], state_path: Path) -> str:

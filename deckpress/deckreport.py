@@ -6,6 +6,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .cards import SourceNote, removed_tag
@@ -19,19 +20,50 @@ MAX_LISTED = 20
 PROMPT_CHARS = 60
 
 
+@dataclass(frozen=True)
+class Paths:
+    """The files the report talks about."""
+
+    deck: Path
+    cleanup: Path | None
+    """This build's clean-up package, if it removed notes."""
+    state: Path
+    """The lock file."""
+    earlier: Path | None = None
+    """A file of an earlier build found in the output folder when there was no lock."""
+    copy: Path | None = None
+    """The copy of the lock the last build kept in the output folder's bookkeeping."""
+    unknown: int | None = None
+    """How many notes got a GUID ``copy`` does not know (``None``: no copy to tell)."""
+
+
 def lines(
     config: CourseConfig,
     notes: Sequence[SourceNote],
     changes: Changes,
     locations: dict[str, Location],
-    deck_path: Path,
-    removed_path: Path | None,
-    state_path: Path,
+    paths: Paths,
+    renamed_from: str | None = None,
 ) -> list[str]:
-    """The report, one line per entry."""
+    """The report, one line per entry (``renamed_from``: the lock's deck, if not this one)."""
     return [
-        *_contents(config, notes, deck_path),
-        *_changes(config, changes, locations, removed_path, state_path),
+        *_contents(config, notes, paths.deck),
+        *_changes(config, changes, locations, paths),
+        *_renamed(config, renamed_from, paths),
+    ]
+
+
+def _renamed(config: CourseConfig, renamed_from: str | None, paths: Paths) -> list[str]:
+    """A lock built for another deck name: a copied course, or a renamed deck."""
+    if renamed_from is None:
+        return []
+    return [
+        f"warning: {paths.state} was last built for the deck {renamed_from!r}, and "
+        f"course.yaml now names it {config.deck!r}. If this folder is a copy of that "
+        "course, delete the lock and build again before importing: with it, this deck "
+        f"shares that course's note identities, and importing it overwrites {renamed_from!r}'s "
+        "cards. If you renamed the deck, all is well (cards you have stay in the old "
+        "subdecks: Anki never moves cards); this is said once"
     ]
 
 
@@ -51,18 +83,41 @@ def _contents(config: CourseConfig, notes: Sequence[SourceNote], deck_path: Path
     return out
 
 
+def _first_build(changes: Changes, paths: Paths) -> list[str]:
+    """What importing a deck without a lock does, said before anyone imports it."""
+    count = len(changes.new)
+    lost = "notes" if paths.unknown is None else f"{paths.unknown} of the {count} notes"
+    if paths.earlier is None:
+        return [
+            f"first build of this course: importing {paths.deck} adds all {count} notes as new "
+            f"cards. Their identities are saved in {paths.state}: commit it, so that rebuilt "
+            "decks update these cards instead of duplicating them"
+        ]
+    return [
+        f"warning: {paths.state} is missing, but {paths.earlier} is from an earlier build. "
+        "Without the lock, note identities are derived afresh: importing "
+        f"{paths.deck} into a collection that has the earlier deck adds {lost} a second "
+        "time, as new cards without review history, and overwrites edits you made in Anki "
+        "to the others. Restore the lock "
+        f"(git checkout -- {paths.state}{_or_copy(paths)}) and build again; go ahead only if "
+        "nobody imported an earlier deck of this course"
+    ]
+
+
+def _or_copy(paths: Paths) -> str:
+    if paths.copy is None:
+        return ""
+    return f", or copy the last build's copy of it, {paths.copy}, to {paths.state}"
+
+
 def _changes(
     config: CourseConfig,
     changes: Changes,
     locations: dict[str, Location],
-    removed_path: Path | None,
-    state_path: Path,
+    paths: Paths,
 ) -> list[str]:
     if changes.first_build:
-        return [
-            f"first build: note identities saved in {state_path}; commit it, so rebuilt "
-            "decks update your cards instead of duplicating them"
-        ]
+        return _first_build(changes, paths)
     moved = {after.guid for _, after in changes.moved}
     counts = [
         (len(changes.new), "new"),
@@ -73,7 +128,7 @@ def _changes(
     ]
     summary = ", ".join(f"{n} {what}" for n, what in counts if n)
     if not summary and not changes.emptied and not changes.restyled:
-        return [f"no note changed since the last build recorded in {state_path}"]
+        return [f"no note changed since the last build recorded in {paths.state}"]
     out = [f"changes since the last build: {summary or 'notes unchanged'}"]
     out += _listed("new", changes.new, locations)
     out += _listed("updated", [r for r in changes.updated if r.guid not in moved], locations)
@@ -90,11 +145,19 @@ def _changes(
             f"{' or '.join(searches)} in Browse and use Change Deck"
         )
     out += _listed("removed", changes.removed, locations)
-    if removed_path is not None and changes.removed:
+    if paths.cleanup is not None:
         out.append(
-            f"  Anki never deletes notes on import: import {removed_path} to tag every "
-            f"removed note, then search tag:{removed_tag(config.tag)} and delete them"
+            f"  Anki never deletes notes on import: import {paths.cleanup} once (after the "
+            f"deck) to tag these notes, then search tag:{removed_tag(config.tag)} and delete "
+            "them"
         )
+    for text, before, after in changes.moved_points[:MAX_LISTED]:
+        out.append(
+            f"  moved    {_describe(after, locations)}: bullet {_plain(text)!r} came from "
+            f"video {before.video}; Anki cannot move a card to another note, so it is a new "
+            "card here, and its old card (with the history) is empty now"
+        )
+    out += _more(len(changes.moved_points))
     for record, ords in changes.emptied[:MAX_LISTED]:
         numbers = ", ".join(f"c{o}" for o in ords)
         out.append(

@@ -347,7 +347,8 @@ def test_round_trip_keeps_history_and_user_edits(real_source, tmp_path):
     log = import_apkg(col, out / APKG)
     assert (len(log.new), len(log.updated), len(log.conflicting)) == (1, 3, 0)
     decks = {d.name for d in col.decks.all_names_and_ids()}
-    cleanup = import_apkg(col, out / "100-days-of-deep-learning-removed.apkg")
+    (package,) = out.glob("100-days-of-deep-learning-removed-*.apkg")
+    cleanup = import_apkg(col, package)
     assert (len(cleanup.new), len(cleanup.updated)) == (0, 1)
     assert {d.name for d in col.decks.all_names_and_ids()} == decks  # no clutter
 

@@ -53,7 +53,10 @@ def test_first_build_writes_deck_and_state(source, tmp_path):
     result = run(source, out, T1)
     apkg = out / "tricky.apkg"
     assert result.paths == [apkg, source / STATE_NAME]
-    assert [p.name for p in out.iterdir()] == ["tricky.apkg"]
+    assert sorted(p.name for p in out.iterdir()) == [".deckpress", "tricky.apkg"]
+    # with a copy of the lock, to restore it from should it be lost
+    ((copy,),) = [list((out / ".deckpress").glob("tricky-*.lock"))]
+    assert copy.read_bytes() == (source / STATE_NAME).read_bytes()
     assert any(line.startswith("first build") for line in result.report)
     assert (
         "deck 'Tricky': 11 cards in 2 subdecks (4 Q&A, 7 key points from 2 videos)"
@@ -121,12 +124,17 @@ def test_failed_build_writes_nothing(source, tmp_path):
 def test_failed_rebuild_keeps_previous_deck_and_state(source, tmp_path):
     out = tmp_path / "dist"
     run(source, out, T1)
-    before = {p: p.read_bytes() for p in (out / "tricky.apkg", source / STATE_NAME)}
+    (copy,) = (out / ".deckpress").iterdir()
+    before = {p: p.read_bytes() for p in (out / "tricky.apkg", source / STATE_NAME, copy)}
     edit(source / "notes.md", "Yes, it gets only Q&A cards.", "Yes. ![x](missing.png)")
     with pytest.raises(ContentError):
         run(source, out, T1 + 10)
     assert {p: p.read_bytes() for p in before} == before
-    assert sorted(p.name for p in out.iterdir()) == ["tricky.apkg"]  # no temp files left
+    assert sorted(p.name for p in out.rglob("*")) == [  # no temp files left
+        ".deckpress",
+        copy.name,
+        "tricky.apkg",
+    ]
 
 
 def test_edit_moves_only_that_notes_time(source, tmp_path):
@@ -151,7 +159,8 @@ def test_removed_note_goes_to_the_cleanup_package_only(source, tmp_path):
         "",
     )
     result = run(source, out, T1 + 60)
-    main_db, cleanup = collection(out / "tricky.apkg"), out / "tricky-removed.apkg"
+    main_db = collection(out / "tricky.apkg")
+    cleanup = out / "tricky-removed-20231114-221420.apkg"  # dated by the build: T1 + 60
     assert guid not in {g for (g,) in main_db.execute("select guid from notes")}
     assert result.paths == [out / "tricky.apkg", cleanup, source / STATE_NAME]
     db = collection(cleanup)
@@ -169,7 +178,7 @@ def test_removed_note_goes_to_the_cleanup_package_only(source, tmp_path):
         "**Q2. Is [sound:y.mp3] a sound?**\nNo: it is text, like {{Back}}.\n\n## Video 2",
     )
     result = run(source, out, T1 + 120)
-    assert not cleanup.exists()
+    assert not cleanup.exists()  # its only note came back
     assert guid in {g for (g,) in collection(out / "tricky.apkg").execute("select guid from notes")}
     assert "changes since the last build: 1 restored" in result.report
 
