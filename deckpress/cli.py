@@ -263,6 +263,65 @@ def watch(
 
 
 @main.command()
+@source_option
+@click.option(
+    "--out",
+    default="dist",
+    show_default=True,
+    help="Output folder (the deck is built there first if it is out of date).",
+    type=click.Path(file_okay=False, path_type=Path),
+)
+@click.option(
+    "--url",
+    default="http://127.0.0.1:8765",
+    show_default=True,
+    help="AnkiConnect's address.",
+)
+@click.option(
+    "--api-key",
+    envvar="DECKPRESS_ANKICONNECT_KEY",
+    default=None,
+    help="AnkiConnect's apiKey, if it has one (or DECKPRESS_ANKICONNECT_KEY).",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would change; change nothing.")
+@click.option(
+    "--delete-removed",
+    is_flag=True,
+    help="Delete notes removed from the notes (default: tag them <tag>::removed).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary line.")
+def sync(
+    source: Path,
+    out: Path,
+    url: str,
+    api_key: str | None,
+    dry_run: bool,
+    delete_removed: bool,
+    quiet: bool,
+) -> None:
+    """Bring the running Anki up to date with the notes, through AnkiConnect.
+
+    New notes are added, changed ones updated, cards of a moved note go to their
+    new topic's subdeck, removed notes are tagged (or deleted). Review history is
+    never touched.
+    """
+    from .pipeline import BuildOptions, run
+    from .sync import SyncOptions
+    from .sync import sync as run_sync
+
+    check_source(source)
+    _setup_logging(0, True)
+    with os_errors():
+        outcome = run(BuildOptions(source, out, ("deck",)), _shown(source))
+    course = outcome.course
+    apkg = out / f"{course.config.deck_slug}.apkg"
+    options = SyncOptions(url, api_key, dry_run, delete_removed)
+    lines = run_sync(course, source, apkg, options)
+    for line in lines[:1] if quiet else lines:
+        click.echo(line)
+
+
+@main.command()
 @click.argument(
     "folder", default="source", type=click.Path(file_okay=False, path_type=Path), required=False
 )

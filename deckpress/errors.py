@@ -62,6 +62,11 @@ class BuildError(DeckpressError):
     """A build step failed for a reason the user can act on (e.g. a handout does not fit)."""
 
 
+class SyncError(DeckpressError):
+    """Anki cannot be reached, refuses the API key, or is not the profile the course was
+    synced to: one line saying what to do (exit code 1)."""
+
+
 class UsageProblem(DeckpressError):
     """A command-line mistake found after parsing, e.g. ``--source`` naming a file or a
     folder that does not exist: one line with a hint, exit code 2 like click's own."""

@@ -305,7 +305,14 @@ def advance(
     gone = tuple(replace(r, removed=stamp) for r in vanished)
     tombstones = tuple(r for r in state.removed if r.guid not in kept) + gone
     notetypes, restyled = _notetypes(state, looks, now)
-    after = State(tuple(records), tombstones, notetypes, course or state.course, deck or state.deck)
+    after = State(
+        tuple(records),
+        tombstones,
+        notetypes,
+        course or state.course,
+        deck or state.deck,
+        state.synced,
+    )
     changes = Changes(
         first_build=state.empty,
         new=tuple(new),

@@ -80,6 +80,9 @@ class State:
     """The course's identity (``""``: not created yet, or a format-1 lock)."""
     deck: str = ""
     """The Anki deck name of the last build (``""``: unknown, a format-1 lock)."""
+    synced: bool = False
+    """``deckpress sync`` has brought an Anki profile to this course at least once, so a
+    profile without the deck is the wrong profile, not a first sync."""
 
     @property
     def empty(self) -> bool:
@@ -113,6 +116,7 @@ def load_state(path: Path, shown: str | None = None) -> State:
             ),
             course=course,
             deck=deck,
+            synced=bool(data.get("synced", False)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise _corrupt(shown, 0, f"missing or malformed entry ({exc})") from None
@@ -197,7 +201,8 @@ def dump_state(state: State) -> bytes:
     text = (
         f'{{\n "about": {value(ABOUT)},\n "format": {FORMAT},\n "course": {value(state.course)},\n'
         f' "deck": {value(state.deck)},\n'
-        f' "notetypes": [{types}],\n'
+        + (' "synced": true,\n' if state.synced else "")
+        + f' "notetypes": [{types}],\n'
         f' "notes": {block(state.notes)},\n "removed": {block(state.removed)}\n}}\n'
     )
     return text.encode("utf-8")

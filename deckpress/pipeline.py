@@ -16,11 +16,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .artifacts import ARTIFACTS
 from .errors import Diagnostic
 from .incremental import Manifest, build_lock, options_key, tree_hashes
+
+if TYPE_CHECKING:
+    from .model import Course
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +120,8 @@ class BuildOutcome:
     """``out`` held no earlier build (no manifest): every file is new."""
     removed: list[Path] = field(default_factory=list)
     """Earlier outputs this build deleted (e.g. the deck under its old name)."""
+    course: Course | None = None
+    """The course that was built."""
 
 
 def input_folders(options: BuildOptions, templates: Path | None) -> list[Path]:
@@ -168,7 +174,7 @@ def run(
             manifest.outputs[path]["artifact"] = context.owners.get(path, "")
         manifest.write(options.out)
     first = not previous.outputs
-    return BuildOutcome(results, context.rebuilt, loaded.warnings, first, removed)
+    return BuildOutcome(results, context.rebuilt, loaded.warnings, first, removed, loaded.course)
 
 
 def owner(path: Path, entry: dict) -> str:
