@@ -245,3 +245,22 @@ def test_interrupted_sync_finishes_when_run_again(anki, course, monkeypatch):
     assert "nothing to change" in run_sync(anki, course)
     now = scheduling(anki)
     assert all(now[c] == s for c, s in before.items() if c in now)
+
+
+def test_note_type_with_a_field_of_the_users_still_gets_updates(anki, course):
+    run_sync(anki, course)
+    anki.call("modelFieldAdd", modelName="deckpress Interview Q&A", fieldName="Mnemonic")
+    have = notes(anki)
+    guids = {key: guid_of(have, prompt) for key, prompt in Q.items()}
+    typo = have[guids["typo"]]
+    anki.call("updateNoteFields", note={"id": typo.id, "fields": {"Mnemonic": "my hook"}})
+    edit_notes(course / "part1.md")
+    output = run_sync(anki, course)
+    assert "fields deckpress does not know (Mnemonic)" in output
+    after = notes(anki)
+    updated = after[guids["typo"]]
+    assert "downstream predictions easier" in updated.fields[1]
+    assert updated.fields[-1] == "my hook"
+    assert html.unescape(after[guids["reword"]].fields[0]) == REWORDED
+    models = anki.call("modelNames")
+    assert len(after) == 253 and not any(m.endswith("+") for m in models), models
