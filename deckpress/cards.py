@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 from markupsafe import Markup, escape
 
+from .clozes import anki_safe, cloze_bullet
 from .config import CourseConfig, deck_component, slugify
 from .errors import Diagnostic
 from .identity import NoteRecord
@@ -95,17 +96,22 @@ class Rendered:
 
 
 def collect(course: Course) -> tuple[SourceNote, ...]:
-    """Every note of the deck in course order: per video its key points, then its questions."""
+    """Every note of the deck in course order: per unit its key points, then its questions.
+
+    New cards are *due* questions first, then key points: a key-point card shows the
+    unit's other bullets, which must not answer a question still to come.
+    """
     notes: list[SourceNote] = []
     for topic in course.topics:
         for video in topic.videos:
             common = dict(video=video.number, topic=deck_label(topic), origin=video, section=topic)
+            first = len(notes) + 1
             if video.key_points:
                 notes.append(
                     SourceNote(
                         kind=KEYPOINTS.kind,
                         index=0,
-                        due=len(notes) + 1,
+                        due=first + len(video.questions),
                         parts=tuple(p.text for p in video.key_points),
                         locs=tuple(p.loc for p in video.key_points),
                         **common,
@@ -116,7 +122,7 @@ def collect(course: Course) -> tuple[SourceNote, ...]:
                     SourceNote(
                         kind=QA.kind,
                         index=index,
-                        due=len(notes) + 1,
+                        due=first + index,
                         parts=(q.prompt, q.answer),
                         locs=(q.loc, q.answer_loc),
                         **common,
@@ -161,14 +167,6 @@ def removed_tag(tag: str) -> str:
 # Anki-safe HTML
 
 
-def anki_safe(text: str, cloze: bool = False) -> Markup:
-    """Hide ``{ } [`` (and ``:`` inside a cloze) from Anki's parsers; browsers show them as-is."""
-    text = str(text).replace("{", "&#123;").replace("}", "&#125;").replace("[", "&#91;")
-    if cloze:
-        text = text.replace(":", "&#58;")
-    return Markup(text)
-
-
 _SCAN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>|(:\s+)|(\s=\s)")
 _VOID = {"br", "img", "hr", "input", "wbr"}
 _PARAGRAPH = re.compile(r"<p>((?:(?!<p>).)*)</p>", re.DOTALL)
@@ -197,16 +195,8 @@ def split_term(inline_html: str) -> tuple[str, str, str] | None:
 
 
 def cloze_point(text_html: str, ord_: int) -> Markup:
-    """One bullet with its cloze: the definition of a ``term: definition``, else everything."""
-    whole = _PARAGRAPH.fullmatch(text_html)
-    parts = split_term(whole.group(1)) if whole else None
-    if parts is None:
-        body = whole.group(1) if whole else text_html
-        return Markup(f"{{{{c{ord_}::{anki_safe(body, cloze=True)}}}}}")
-    term, separator, definition = parts
-    return Markup(
-        f"{anki_safe(term)}{separator}{{{{c{ord_}::{anki_safe(definition, cloze=True)}}}}}"
-    )
+    """One bullet with its blanks, all numbered ``ord_`` (rules: :mod:`deckpress.clozes`)."""
+    return cloze_bullet(text_html, ord_)
 
 
 # --------------------------------------------------------------------------

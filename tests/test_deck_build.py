@@ -80,7 +80,8 @@ def test_first_build_writes_deck_and_state(source, tmp_path):
             "select c.due from cards c join notes n on n.id = c.nid order by n.id, c.ord"
         )
     ]
-    assert dues == [1] * 5 + [2, 3, 4, 4, 5, 6]
+    # per unit: questions first, then key points (see cards.collect)
+    assert dues == [3] * 5 + [1, 2, 5, 5, 4, 6]
     media = zipfile.ZipFile(apkg)
     names = json.loads(media.read("media"))
     assert list(names) == ["0"] and names["0"].startswith("dot-")

@@ -60,7 +60,8 @@ def test_cloze_hides_the_definition_only():
     assert cloze_point(str(html_block("DL = representation learning")), 3) == (
         "DL = {{c3::representation learning}}"
     )
-    assert cloze_point(str(html_block("No separator")), 1) == "{{c1::No separator}}"
+    # a sentence keeps its first words as the cue; never the whole bullet hidden
+    assert cloze_point(str(html_block("No separator")), 1) == "No {{c1::separator}}"
 
 
 def test_cloze_content_cannot_open_close_or_hint_a_cloze():
@@ -98,7 +99,8 @@ def test_notes_come_in_course_order_key_points_first():
         ("qa", 2, 0),
         ("qa", 3, 0),
     ]
-    assert [n.due for n in notes] == [1, 2, 3, 4, 5, 6]
+    # new cards: a unit's questions come before its key points (no answer shown early)
+    assert [n.due for n in notes] == [3, 1, 2, 5, 4, 6]
     assert notes[0].topic == "01 Syntax" and notes[-1].topic == "02 Images & focus"
 
 
