@@ -10,7 +10,7 @@ from types import TracebackType
 import jinja2
 
 from .errors import BuildError
-from .render import first_sentence, html_block, html_inline
+from .render import first_sentence, print_block, print_inline
 
 _HERE = Path(__file__).resolve().parent
 # A source checkout keeps templates/ beside the package; an installed wheel ships
@@ -36,8 +36,8 @@ def get_env(override: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["md"] = html_block
-    env.filters["md_inline"] = html_inline
+    env.filters["md"] = print_block
+    env.filters["md_inline"] = print_inline
     env.filters["first_sentence"] = first_sentence
     return env
 
