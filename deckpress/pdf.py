@@ -67,8 +67,9 @@ class Typeset:
 class Typesetter:
     """One HTML document, parsed once, laid out at any root font size."""
 
-    def __init__(self, html: str):
+    def __init__(self, html: str, css: str = ""):
         self._weasyprint = load()
+        self._extra = [self._weasyprint.CSS(string=css)] if css else []
         # Printed documents are self-contained: nothing is fetched from the network or
         # disk (``data:`` URLs are inline, so a user template may embed an image).
         fetcher = self._weasyprint.urls.URLFetcher(allowed_protocols={"data"})
@@ -77,7 +78,7 @@ class Typesetter:
     def __call__(self, font_pt: float) -> Typeset:
         """Lay out with ``:root { font-size: <font_pt>pt }`` and measure the pages."""
         size = self._weasyprint.CSS(string=f":root {{ font-size: {font_pt:.3f}pt; }}")
-        document = self._html.render(stylesheets=[size])
+        document = self._html.render(stylesheets=[size, *self._extra])
         fills = tuple(page_fill(page._page_box) for page in document.pages)
         return Typeset(font_pt, fills or (0.0,), document)
 

@@ -31,6 +31,7 @@ from .output import write_bytes
 from .templating import read_asset, shared_env
 
 if TYPE_CHECKING:
+    from . import pdf as pdf_module
     from .pipeline import ArtifactResult, BuildOptions
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,16 @@ log = logging.getLogger(__name__)
 PAPER_CSS = {"a4": "A4", "letter": "letter"}
 """``print.paper`` / ``--paper`` -> CSS ``@page { size }`` keyword."""
 STYLESHEET = "print.css"
+RELAXED_CSS = """
+.video, .points, .q { break-inside: auto !important; }
+.points > li { break-inside: avoid !important; }
+.video h3, .qa dt { break-after: avoid; }
+"""
+"""Layout for content taller than a column: a video, a key-point list or an answer may
+continue in the next column (between bullets, lines or paragraphs)."""
+STRANDED = 0.35
+"""A page (not the last) less full than this means a block taller than a column was
+pushed past it: the sheet is laid out again with :data:`RELAXED_CSS`."""
 WORKERS_ENV = "DECKPRESS_WORKERS"
 """Environment variable capping the worker processes (``1``: typeset in this process)."""
 
@@ -68,6 +79,8 @@ class Sheet:
             __version__,
             _weasyprint_version(),
             fit.TUNING,
+            RELAXED_CSS,
+            STRANDED,
             self.floor,
             self.ceiling,
             self.budget,
@@ -85,8 +98,11 @@ class Printed:
     """The fitted root font size (the floor when it did not fit)."""
     fills: tuple[float, ...]
     """Fill of each page, 0..1 (see :func:`deckpress.pdf.page_fill`)."""
-    pdf: bytes | None
-    """The PDF, or ``None`` when even the floor needed more pages than the budget."""
+    pdf: bytes
+    """The PDF."""
+    overflow: bool = False
+    """Even the floor needed more pages than the budget: the PDF has the fewest pages
+    the floor allows."""
 
     @property
     def pages(self) -> int:
@@ -153,19 +169,37 @@ def typeset(sheets: list[Sheet], course: Course, options: BuildOptions) -> list[
 
 
 def print_sheet(sheet: Sheet) -> Printed:
-    """Fit ``sheet``'s type size to its page budget and write the PDF (in a worker)."""
+    """Fit ``sheet``'s type size to its page budget and write the PDF (in a worker).
+
+    Blocks stay whole first; if that strands a page (see :data:`STRANDED`) or misses
+    the budget, blocks may continue in the next column (:data:`RELAXED_CSS`). If even
+    that needs more pages than the budget at the floor, the PDF has the fewest pages
+    the floor allows and ``overflow`` is set: the caller warns, nothing stops.
+    """
     from . import pdf
 
-    layout = pdf.Typesetter(sheet.html)
     with _fewer_collections():
+        args = (sheet.floor, sheet.ceiling, sheet.budget, sheet.enough, sheet.start)
         try:
-            best = fit.fit(
-                layout, sheet.floor, sheet.ceiling, sheet.budget, sheet.enough, sheet.start
-            )
+            best = fit.fit(pdf.Typesetter(sheet.html), *args)
+            if not any(f < STRANDED for f in best.fills[:-1]):
+                return _done(sheet, best)
+        except fit.NoFit:
+            pass
+        try:
+            best = fit.fit(pdf.Typesetter(sheet.html, RELAXED_CSS), *args)
         except fit.NoFit as failed:
-            return Printed(failed.at_floor.font_pt, tuple(failed.at_floor.fills), None)
-        log.info("%s: %g pt, %d page(s)", sheet.path, best.font_pt, best.pages)
-        return Printed(best.font_pt, best.fills, pdf.write_pdf([best]))
+            best = failed.at_floor
+            log.info("%s: needs %d pages at %g pt", sheet.path, best.pages, best.font_pt)
+            return Printed(best.font_pt, best.fills, pdf.write_pdf([best]), overflow=True)
+        return _done(sheet, best)
+
+
+def _done(sheet: Sheet, best: pdf_module.Typeset) -> Printed:
+    from . import pdf
+
+    log.info("%s: %g pt, %d page(s)", sheet.path, best.font_pt, best.pages)
+    return Printed(best.font_pt, best.fills, pdf.write_pdf([best]))
 
 
 @contextmanager
