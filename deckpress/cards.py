@@ -27,7 +27,7 @@ from .identity import NoteRecord
 from .media import resolve_image
 from .model import Course, Location, Topic, Video
 from .notetypes import KEYPOINTS, QA, SOURCE_FIELD, NoteType
-from .render import html_block, html_inline
+from .render import FOOTNOTES, footnote_definitions, html_block, html_inline, with_footnotes
 from .templating import get_env
 
 FIELDS_TEMPLATE = "card_fields.html"
@@ -219,8 +219,9 @@ class FieldRenderer:
     def note(self, note: SourceNote, ords: Sequence[int]) -> Rendered:
         """A note of this build (``ords``: the cloze number of each key-point bullet)."""
         media: list[MediaFile] = []
+        footnotes = footnote_definitions(_texts(note.origin))
         html_parts = [
-            self._images(render(text), text, loc, media)
+            self._images(render(with_footnotes(text, footnotes)), text, loc, media)
             for render, text, loc in zip(
                 _renderers(note.kind, note.parts), note.parts, note.locs, strict=True
             )
@@ -257,8 +258,14 @@ class FieldRenderer:
         tail = tuple(str(anki_safe(c)) for c in context)
         if kind == QA.kind:
             return QA, (str(anki_safe(html_parts[0])), str(anki_safe(html_parts[1])), *tail)
-        points = [cloze_point(h, o) for h, o in zip(html_parts, ords, strict=True)]
-        return KEYPOINTS, (str(self.macros.points(points)), *tail)
+        # a bullet's footnotes go to the end of the field, outside its cloze
+        notes = [m.group(0).strip() for h in html_parts if (m := FOOTNOTES.search(h))]
+        bodies = [FOOTNOTES.sub("", h) for h in html_parts]
+        points = [cloze_point(h, o) for h, o in zip(bodies, ords, strict=True)]
+        text = str(self.macros.points(points)) + "".join(
+            str(anki_safe(n)) for n in dict.fromkeys(notes)
+        )
+        return KEYPOINTS, (text, *tail)
 
     def _images(self, rendered: str, text: str, loc: Location, media: list[MediaFile]) -> str:
         """Point ``<img src>`` at packed media files; record an error for each missing image."""
@@ -280,6 +287,13 @@ class FieldRenderer:
             return f"{m.group(1)}{escape(name)}{m.group(3)}"
 
         return _IMG_SRC.sub(pack, rendered)
+
+
+def _texts(video: Video) -> list[str]:
+    """Every markdown text of a video (where its footnotes may be defined)."""
+    return [p.text for p in video.key_points] + [
+        t for q in video.questions for t in (q.prompt, q.answer)
+    ]
 
 
 def _renderers(kind: str, parts: Sequence[str]) -> Sequence[Callable[[str], Markup]]:

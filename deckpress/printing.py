@@ -8,11 +8,14 @@ written in a worker process, all print artifacts of a build sharing one pool.
 
 from __future__ import annotations
 
+import base64
 import gc
+import html as html_lib
 import importlib
 import logging
 import multiprocessing
 import os
+import re
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -20,12 +23,14 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from . import __version__, fit
 from .artifacts import ARTIFACTS
 from .config import SheetConfig
 from .errors import Diagnostic
 from .incremental import fingerprint
+from .media import resolve_image
 from .model import Course, Location
 from .output import write_bytes
 from .templating import read_asset, shared_env
@@ -117,10 +122,35 @@ def page_context(course: Course, sheet: SheetConfig, paper: str | None) -> dict[
 
 
 def render_html(course: Course, template: str, **context: object) -> str:
-    """Render a ``print-*`` template (user overrides first) to an HTML string."""
-    return (
+    """Render a ``print-*`` template (user overrides first) to an HTML string, with the
+    notes' pictures embedded (the typesetter fetches nothing)."""
+    html = (
         shared_env(course.config.templates).get_template(template).render(course=course, **context)
     )
+    source = course.config.path.parent
+    return _IMG_SRC.sub(lambda m: m.group(1) + _data_url(source, m.group(2)) + m.group(3), html)
+
+
+_IMG_SRC = re.compile(r'(<img\s[^>]*?src=")(?!data:)([^"]*)(")')
+_MIME = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
+
+
+@lru_cache(maxsize=256)
+def _data_url(source: Path, src: str) -> str:
+    """A local picture (``src``: relative to the source folder) as a ``data:`` URL; a
+    missing or remote one stays as written (the load stage reported it)."""
+    path, problem = resolve_image(source, "course.yaml", unquote(html_lib.unescape(src)))
+    if path is None or problem:
+        return src
+    mime = _MIME.get(path.suffix.lower(), "application/octet-stream")
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
 # --------------------------------------------------------------------------

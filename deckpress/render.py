@@ -18,6 +18,7 @@ with a language are highlighted by Pygments (CSS classes; the styles live in
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from html import escape as escape_html
 from typing import Any
@@ -26,6 +27,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.texmath.index import make_block_func, make_inline_func
 
 # texmath's "brackets" rules, under names of their own (its rule is called
@@ -111,7 +113,51 @@ def _parser(math: Any, linkify: bool = False) -> MarkdownIt:
         md.options["linkify"] = True
     for kind in INLINE_MATH + DISPLAY_MATH:
         md.add_render_rule(kind, math)
+    md.use(footnote_plugin, inline=False)
+    for kind, render in _FOOTNOTE_RULES.items():
+        md.add_render_rule(kind, render)
     return md
+
+
+# Footnotes are shown by their label as written ([^1] -> ¹, [^paper] -> "paper"), so a
+# note whose fields are rendered one by one numbers them the same everywhere.
+_FOOTNOTE_RULES = {
+    "footnote_ref": lambda self, tokens, idx, options, env: (
+        f'<sup class="footnote-ref">{escape_html(tokens[idx].meta["label"])}</sup>'
+    ),
+    "footnote_block_open": lambda *_: '<div class="footnotes">\n',
+    "footnote_block_close": lambda *_: "</div>\n",
+    "footnote_open": lambda self, tokens, idx, options, env: (
+        f'<div class="footnote"><sup>{escape_html(tokens[idx].meta["label"] or "")}</sup> '
+    ),
+    "footnote_close": lambda *_: "</div>\n",
+    "footnote_anchor": lambda *_: "",
+}
+_FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]*\S.*$", re.MULTILINE)
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+FOOTNOTES = re.compile(r'\n?<div class="footnotes">.*</div>\s*$', re.DOTALL)
+"""The footnotes a rendered field ends with."""
+
+
+def footnote_definitions(texts: Iterable[str]) -> dict[str, str]:
+    """``label -> definition line`` of every footnote defined in ``texts`` (a video's)."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for m in _FOOTNOTE_DEF.finditer(text):
+            found.setdefault(m.group(1), m.group(0))
+    return found
+
+
+def with_footnotes(text: str, definitions: dict[str, str]) -> str:
+    """``text`` plus the definitions of the footnotes it refers to but does not define
+    (a key point refers to a footnote defined under the video's last answer)."""
+    own = set(footnote_definitions([text]))
+    wanted = [
+        definitions[label]
+        for label in dict.fromkeys(_FOOTNOTE_REF.findall(text))
+        if label in definitions and label not in own
+    ]
+    return f"{text}\n\n" + "\n".join(wanted) if wanted else text
 
 
 def _mathjax(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:

@@ -297,3 +297,36 @@ def test_short_answers_print_clean(built):
         assert shown in text
     for hidden in ("```", "js", "1.Plot", "Itshouldlook", "tanh", "<details>", "summary"):
         assert hidden not in text
+
+
+# --------------------------------------------------------------------------
+# Pictures and footnotes
+
+
+def test_pictures_print_scaled_to_their_column(built):
+    out = built("pictures-in-print")
+    for pdf, columns in ((out / "cheatsheet.pdf", 3), (out / "handouts" / "01-diagrams.pdf", 3)):
+        with pdfplumber.open(pdf) as doc:
+            images = [image for page in doc.pages for image in page.images]
+        # handout: both bullets and the answer; the cheat sheet's short answer is the picture
+        assert len(images) == 3, pdf.name
+        assert "residual block diagram" not in pdf_text(pdf)  # the picture, not its alt text
+        assert_inside_columns(pdf, columns)
+
+
+def test_footnotes_on_cards_and_in_print(built, tmp_path):
+    out = built("footnotes-nested-lists")
+    notes = notes_of(out / "footnotes-and-nesting.apkg", tmp_path)
+    points = next(n for n in notes if "Text" in n)["Text"]
+    answer = next(n for n in notes if "Answer" in n)["Answer"]
+    for field in (points, answer):
+        assert "[^" not in field
+        assert '<sup class="footnote-ref">1</sup>' in field
+        assert "The variance of a dot product of d_k unit-variance terms is d_k." in field
+        assert "https://arxiv.org/abs/1706.03762" in field
+    # the footnotes close the key-point field, outside every cloze
+    assert points.rindex("}}") < points.index('<div class="footnotes">')
+    text = pdf_text(out / "handouts" / "01-transformers.pdf")
+    assert "[^" not in text
+    assert "Thevarianceofadotproductofd_kunit-variancetermsisd_k." in nospace(text)
+    assert "https://arxiv.org/abs/1706.03762" in nospace(text)
