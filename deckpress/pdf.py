@@ -229,9 +229,42 @@ def css_font_families(css: str) -> tuple[str, ...]:
 
 
 def missing_chars(text: str, families: tuple[str, ...]) -> set[str]:
-    """Characters of ``text`` that none of ``families`` has a glyph for."""
+    """Characters of ``text`` that no font WeasyPrint may use has a glyph for.
+
+    WeasyPrint (Pango) takes a glyph from the named ``families`` first, then from any
+    installed font fontconfig offers as a fallback: a character is missing only when
+    neither has it (the named families are read first, the fallbacks only if needed).
+    """
     covered = coverage(families)
-    return {ch for ch in set(text) if _needs_glyph(ch) and ord(ch) not in covered}
+    wanted = {ch for ch in set(text) if _needs_glyph(ch) and ord(ch) not in covered}
+    if not wanted:
+        return wanted
+    fallback = installed_coverage()
+    return {ch for ch in wanted if ord(ch) not in fallback}
+
+
+@lru_cache(maxsize=1)
+def installed_coverage() -> frozenset[int]:
+    """Code points some installed font covers (fontconfig's character sets)."""
+    try:
+        listing = subprocess.run(
+            ["fc-list", "--format", "%{charset}\n"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("cannot ask fontconfig which fonts are installed (%s)", exc)
+        return frozenset()
+    points: set[int] = set()
+    for span in listing.split():
+        first, _, last = span.partition("-")
+        try:
+            points.update(range(int(first, 16), int(last or first, 16) + 1))
+        except ValueError:
+            continue
+    return frozenset(points)
 
 
 def _needs_glyph(ch: str) -> bool:

@@ -307,26 +307,29 @@ def _weasyprint_version() -> str:
 
 
 def check_glyphs(course: Course, source: Path) -> list[Diagnostic]:
-    """Warn (once per character per process) about characters no configured font can show.
+    """Warn (once per character per process) about characters no font can show.
 
-    The fonts are those named in ``font-family`` declarations of ``print.css``.
+    The fonts are those named in ``font-family`` declarations of ``print.css`` and in
+    ``print.fonts``, then every installed font (WeasyPrint falls back to them).
     """
     from . import pdf
 
-    families = pdf.css_font_families(read_asset(STYLESHEET, course.config.templates))
+    css = read_asset(STYLESHEET, course.config.templates)
+    families = tuple(dict.fromkeys((*pdf.css_font_families(css), *course.config.print.fonts)))
     texts = list(_printed_texts(course))
     missing = pdf.missing_chars("".join(text for _, text in texts), families)
     found: list[Diagnostic] = []
     for char in sorted(missing):
         places = [_line_of(loc, text, char) for loc, text in texts if char in text]
-        more = f" (and {len(places) - 1} more place(s))" if len(places) > 1 else ""
+        count = sum(text.count(char) for _, text in texts)
+        more = f" ({count} times; this is the first)" if count > 1 else ""
         found.append(
             Diagnostic(
                 str(source / places[0].file),
                 places[0].line,
-                f"character {char!r} (U+{ord(char):04X}) cannot be shown by any configured font "
-                f"({', '.join(families)}){more}; replace it, or name a font that has it in "
-                f"{STYLESHEET}",
+                f"character {char!r} (U+{ord(char):04X}) cannot be shown by any configured "
+                f"or installed font{more}; replace it, or install a font that has it "
+                "(and name it in print.fonts in course.yaml)",
             )
         )
     for diagnostic in found:

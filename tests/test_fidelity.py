@@ -330,3 +330,58 @@ def test_footnotes_on_cards_and_in_print(built, tmp_path):
     assert "[^" not in text
     assert "Thevarianceofadotproductofd_kunit-variancetermsisd_k." in nospace(text)
     assert "https://arxiv.org/abs/1706.03762" in nospace(text)
+
+
+# --------------------------------------------------------------------------
+# Fonts
+
+
+FONT_NOTES = """### Video 1 — Scripts
+**What to remember**
+- Calligraphic: 𝒩 (only DejaVu Math TeX Gyre has it: a fallback font WeasyPrint uses).
+- Not in any installed font here: 漢 and 漢 again.
+"""
+
+
+def test_glyph_check_asks_the_installed_fonts_and_reports_each_character_once(make_source):
+    from deckpress import pdf, printing
+    from deckpress.load import load_course
+
+    src = make_source(
+        {"notes.md": FONT_NOTES},
+        "title: F\nprint:\n  fonts: [WenQuanYi Micro Hei]\ntopics:\n  - title: F\n    videos: 1\n",
+    )
+    course = load_course(src).course
+    assert course.config.print.fonts == ("WenQuanYi Micro Hei",)
+    found = [str(d) for d in printing.check_glyphs(course, src)]
+    if ord("漢") in pdf.installed_coverage():
+        assert found == []  # a CJK font is installed: nothing to report
+    else:
+        assert found == [
+            f"{src}/notes.md:4: character '漢' (U+6F22) cannot be shown by any configured or "
+            "installed font (2 times; this is the first); replace it, or install a font that "
+            "has it (and name it in print.fonts in course.yaml)"
+        ]
+    html = printing.render_html(course, "print-handout.html", **_handout_context(course))
+    assert 'html { font-family: "DejaVu Sans", "WenQuanYi Micro Hei"; }' in html
+
+
+def _handout_context(course):
+    from deckpress.printing import page_context
+
+    topic = course.topics[0]
+    page = page_context(course, course.config.print.handouts, None)
+    return dict(topic=topic, answers="full", topic_count=1, page=page)
+
+
+@pytest.mark.parametrize("fonts", ["[1]", "['Evil; } body { color: red']", "['']"])
+def test_print_fonts_must_be_family_names(make_source, fonts):
+    from deckpress.errors import ContentError
+    from deckpress.load import load_course
+
+    src = make_source(
+        {"notes.md": FONT_NOTES},
+        f"title: F\nprint:\n  fonts: {fonts}\ntopics:\n  - title: F\n    videos: 1\n",
+    )
+    with pytest.raises(ContentError, match="print.fonts"):
+        load_course(src)

@@ -256,7 +256,7 @@ def test_uncovered_character_is_reported_with_its_line(escaping, tmp_path):
     assert result.exit_code == 0, result.output
     expected = (
         f"warning: {escaping}/notes.md:{line}: character '漢' (U+6F22) cannot be shown "
-        "by any configured font"
+        "by any configured or installed font"
     )
     assert expected in result.stderr
     # characters DejaVu has (√, ᵀ, ∂, β₁ ...) are not reported
