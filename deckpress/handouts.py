@@ -80,6 +80,7 @@ def sheets(course: Course, options: BuildOptions) -> list[Sheet]:
                 budget=1,
                 enough=FULL_ENOUGH,
                 start=first_guess(html, str(page["paper"])),
+                columns=int(page["columns"]),
             )
         )
     return jobs
@@ -138,9 +139,11 @@ def _fills(sheets: list[Sheet], printed: dict[Sheet, Printed]) -> list[str]:
         done = printed.get(sheet)
         if done is not None:
             fills = ", ".join(f"{fill:.0%}" for fill in done.fills)
+            columns = done.columns or sheet.columns
+            fewer = " (fewer, wider: the topic is small)" if done.columns else ""
             lines.append(
                 f"  {sheet.path.name}: {done.pages} page(s), type {done.font_pt:g} pt, "
-                f"filled {fills}"
+                f"{columns} column(s){fewer}, filled {fills}"
             )
     return lines
 

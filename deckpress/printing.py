@@ -54,6 +54,8 @@ continue in the next column (between bullets, lines or paragraphs)."""
 STRANDED = 0.35
 """A page (not the last) less full than this means a block taller than a column was
 pushed past it: the sheet is laid out again with :data:`RELAXED_CSS`."""
+SPARSE = 0.5
+"""A one-page sheet less full than this at the largest type tries fewer, wider columns."""
 WORKERS_ENV = "DECKPRESS_WORKERS"
 """Environment variable capping the worker processes (``1``: typeset in this process)."""
 
@@ -76,6 +78,8 @@ class Sheet:
     """Stop growing the type once the last page is this full (``None``: grow to the limit)."""
     start: float | None = None
     """First size to try (``None``: the floor)."""
+    columns: int = 0
+    """The page's columns, when a sparse page may use fewer, wider ones (handouts)."""
 
     @property
     def key(self) -> str:
@@ -91,6 +95,8 @@ class Sheet:
             self.budget,
             self.enough,
             self.start,
+            self.columns,
+            SPARSE,
             self.html,
         )
 
@@ -108,6 +114,8 @@ class Printed:
     overflow: bool = False
     """Even the floor needed more pages than the budget: the PDF has the fewest pages
     the floor allows."""
+    columns: int = 0
+    """Columns used, when fewer than the sheet's (see :func:`_widened`); else 0."""
 
     @property
     def pages(self) -> int:
@@ -213,7 +221,7 @@ def print_sheet(sheet: Sheet) -> Printed:
         try:
             best = fit.fit(pdf.Typesetter(sheet.html), *args)
             if not any(f < STRANDED for f in best.fills[:-1]):
-                return _done(sheet, best)
+                return _done(sheet, *_widened(sheet, best, ""))
         except fit.NoFit:
             pass
         try:
@@ -222,14 +230,35 @@ def print_sheet(sheet: Sheet) -> Printed:
             best = failed.at_floor
             log.info("%s: needs %d pages at %g pt", sheet.path, best.pages, best.font_pt)
             return Printed(best.font_pt, best.fills, pdf.write_pdf([best]), overflow=True)
-        return _done(sheet, best)
+        return _done(sheet, *_widened(sheet, best, RELAXED_CSS))
 
 
-def _done(sheet: Sheet, best: pdf_module.Typeset) -> Printed:
+def _widened(sheet: Sheet, best: pdf_module.Typeset, css: str) -> tuple[pdf_module.Typeset, int]:
+    """A one-page sheet left mostly empty at the largest type: fewer, wider columns,
+    as long as the page still holds everything (the fuller layout wins)."""
+    from . import pdf
+
+    if sheet.budget != 1 or best.pages != 1:
+        return best, 0
+    columns, used = sheet.columns, 0
+    while columns > 1 and best.font_pt >= sheet.ceiling - fit.GRID_PT and best.fills[0] < SPARSE:
+        columns -= 1
+        wider = pdf.Typesetter(sheet.html, f"{css}\n.flow {{ columns: {columns} !important; }}")
+        try:
+            tried = fit.fit(wider, sheet.floor, sheet.ceiling, 1, sheet.enough, sheet.ceiling)
+        except fit.NoFit:
+            break
+        if tried.fills[0] <= best.fills[0]:
+            break
+        best, used = tried, columns
+    return best, used
+
+
+def _done(sheet: Sheet, best: pdf_module.Typeset, columns: int = 0) -> Printed:
     from . import pdf
 
     log.info("%s: %g pt, %d page(s)", sheet.path, best.font_pt, best.pages)
-    return Printed(best.font_pt, best.fills, pdf.write_pdf([best]))
+    return Printed(best.font_pt, best.fills, pdf.write_pdf([best]), columns=columns)
 
 
 @contextmanager

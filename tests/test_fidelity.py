@@ -49,10 +49,21 @@ def built(tmp_path_factory):
         if name not in done:
             src = case(name, root / "src")
             done[name] = root / "dist" / name
-            build(src, done[name])
+            REPORTS[name] = build(src, done[name])
         return done[name]
 
     return get
+
+
+REPORTS: dict[str, str] = {}
+"""Each case's build report (it names the columns every handout uses)."""
+
+
+def handout_columns(name: str, handout: str) -> int:
+    """The columns a handout was set in, from the build report."""
+    found = re.search(rf"{re.escape(handout)}: .*?(\d+) column\(s\)", REPORTS[name])
+    assert found, REPORTS[name]
+    return int(found.group(1))
 
 
 def notes_of(apkg: Path, tmp_path: Path) -> list[dict[str, str]]:
@@ -143,6 +154,12 @@ def test_math_cases_on_cards(built, tmp_path):
         assert formula in text
 
 
+def test_a_small_topic_uses_fewer_wider_columns(built):
+    built("math")
+    assert handout_columns("math", "01-math.pdf") < 3
+    assert "(fewer, wider: the topic is small)" in REPORTS["math"]
+
+
 def test_math_prints_typeset_not_as_source(built):
     out = built("math")
     assert "keeps the logits in range" in pdf_text(out / "handouts" / "01-math.pdf")
@@ -209,7 +226,8 @@ def test_code_is_never_hyphenated_and_extracts_as_written(built):
         for name in ("collections.defaultdict", "itertools.groupby", "functools.lru_cache"):
             assert name in text
         assert "rever-" not in text and "-sed" not in text
-    assert_inside_columns(out / "handouts" / "01-python.pdf", 4)
+    columns = handout_columns("code-hyphenation", "01-python.pdf")
+    assert_inside_columns(out / "handouts" / "01-python.pdf", columns)
 
 
 def test_long_urls_and_code_stay_in_their_column(built):
@@ -222,14 +240,18 @@ def test_long_urls_and_code_stay_in_their_column(built):
         "result=torch.nn.functional.scaled_dot_product_attention(query_tensor,key_tensor,"
         "value_tensor,attn_mask=None,dropout_p=0.0,is_causal=True)"
     )
-    for pdf in (out / "cheatsheet.pdf", out / "handouts" / "01-links-and-identifiers.pdf"):
+    handout = "01-links-and-identifiers.pdf"
+    for pdf, columns in (
+        (out / "cheatsheet.pdf", 3),
+        (out / "handouts" / handout, handout_columns("long-urls-and-code", handout)),
+    ):
         text = nospace(pdf_text(pdf))
         assert url in text  # a hyphen added at a break would be in the way
         assert code in text
         assert (
             "torch.nn.functional.binary_cross_entropy_with_logits_reduction_mean_pos_weight" in text
         )
-        assert_inside_columns(pdf, 3)
+        assert_inside_columns(pdf, columns)
 
 
 def test_wide_table_fits_its_column_with_cells_verbatim(built):
@@ -237,8 +259,9 @@ def test_wide_table_fits_its_column_with_cells_verbatim(built):
     text = nospace(pdf_text(out / "handouts" / "01-optimizers.pdf"))  # answers: full
     assert "mu*v" in text and "lr*grad" in text
     assert "Aneighbourblockthatshouldnotbe" in text
-    for pdf in (out / "cheatsheet.pdf", out / "handouts" / "01-optimizers.pdf"):
-        assert_inside_columns(pdf, 3)
+    assert_inside_columns(out / "cheatsheet.pdf", 3)
+    columns = handout_columns("wide-table", "01-optimizers.pdf")
+    assert_inside_columns(out / "handouts" / "01-optimizers.pdf", columns)
 
 
 # --------------------------------------------------------------------------
@@ -305,7 +328,11 @@ def test_short_answers_print_clean(built):
 
 def test_pictures_print_scaled_to_their_column(built):
     out = built("pictures-in-print")
-    for pdf, columns in ((out / "cheatsheet.pdf", 3), (out / "handouts" / "01-diagrams.pdf", 3)):
+    handout = handout_columns("pictures-in-print", "01-diagrams.pdf")
+    for pdf, columns in (
+        (out / "cheatsheet.pdf", 3),
+        (out / "handouts" / "01-diagrams.pdf", handout),
+    ):
         with pdfplumber.open(pdf) as doc:
             images = [image for page in doc.pages for image in page.images]
         # handout: both bullets and the answer; the cheat sheet's short answer is the picture
