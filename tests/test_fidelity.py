@@ -412,3 +412,11 @@ def test_print_fonts_must_be_family_names(make_source, fonts):
     )
     with pytest.raises(ContentError, match="print.fonts"):
         load_course(src)
+
+
+def test_latex_that_cannot_be_typeset_prints_as_written(caplog):
+    from deckpress.formulas import svg
+
+    assert str(svg(r"\frac{a")) == r'<code class="math-source">\frac{a</code>'
+    assert "cannot typeset the formula" in caplog.text
+    assert str(svg(r"x^2")).startswith('<img class="math"')

@@ -8,6 +8,7 @@ import shutil
 from functools import lru_cache
 from pathlib import Path
 
+import pdfplumber
 import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
@@ -403,3 +404,18 @@ def test_focus_sheet_goes_when_no_topic_is_focus_any_more(escaping, tmp_path):
     build(escaping, out, "--only", "cheatsheet")
     assert (out / "cheatsheet.pdf").exists()
     assert not (out / "cheatsheet-focus.pdf").exists()
+
+
+def test_running_header_names_the_topic_the_page_opens_in(real):
+    course, options, _ = real
+    topic_of = {v.number: t.label for t in course.topics for v in t.videos}
+    with pdfplumber.open(options.out / "cheatsheet.pdf") as doc:
+        for page in doc.pages[1:]:
+            words = page.extract_words()
+            header_bottom = min(w["bottom"] for w in words) + 2
+            header = " ".join(w["text"] for w in words if w["bottom"] <= header_bottom)
+            # the first video block of the page: the top-left number in the columns
+            body = [w for w in words if w["top"] > header_bottom]
+            first = min(body, key=lambda w: (round(w["x0"] / 200), w["top"]))
+            assert first["text"].isdigit(), first
+            assert header.endswith(topic_of[int(first["text"])]), (header, first["text"])
