@@ -140,6 +140,46 @@ def page_fill(page_box: Any) -> float:
     return _clamp((above + used / count) / (above + capacity)) if above + capacity else 0.0
 
 
+def continuations(document: Any) -> list[tuple[str, str, str]]:
+    """Where a video continues at the top of a column: ``(video id, "k" or "q", index)``
+    of the key point or question the column opens with (built-in templates' markers)."""
+    found: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for page in document.pages:
+        flow = _first_multicol(page._page_box)
+        for column in flow.children if flow is not None else ():
+            for i, child in enumerate(column.children):
+                element = getattr(child, "element", None)
+                ident = element.get("id", "") if element is not None else ""
+                if not ident.startswith("video-"):
+                    continue
+                if i == 0 and ident in seen:
+                    part = _first_part(child)
+                    if part is not None and part[0] != "cont":  # not labelled yet
+                        found.append((ident, *part))
+                seen.add(ident)
+    return found
+
+
+def _first_part(box: Any) -> tuple[str, str] | None:
+    """The first key point (``data-k``) or question (``data-q``) inside ``box``, or
+    ``("cont", "")`` when a "(cont.)" label comes first."""
+    for child in getattr(box, "children", ()):
+        element = getattr(child, "element", None)
+        if element is not None:
+            if "cont" in element.get("class", "").split():
+                return "cont", ""
+            for key in ("k", "q"):
+                if element.get(f"data-{key}"):
+                    return key, element.get(f"data-{key}")
+        if type(child).__name__ in ("LineBox", "TextBox", "InlineBox"):
+            continue
+        found = _first_part(child)
+        if found is not None:
+            return found
+    return None
+
+
 def _column_count(flow: Any) -> int:
     """Columns the flow has room for (WeasyPrint makes no boxes for empty ones)."""
     column_width = flow.children[0].width

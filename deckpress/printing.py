@@ -54,6 +54,8 @@ continue in the next column (between bullets, lines or paragraphs)."""
 STRANDED = 0.35
 """A page (not the last) less full than this means a block taller than a column was
 pushed past it: the sheet is laid out again with :data:`RELAXED_CSS`."""
+MAX_LABELS = 12
+"""At most this many "(cont.)" labels (renders) per sheet."""
 SPARSE = 0.5
 """A one-page sheet less full than this at the largest type tries fewer, wider columns."""
 WORKERS_ENV = "DECKPRESS_WORKERS"
@@ -90,6 +92,7 @@ class Sheet:
             fit.TUNING,
             RELAXED_CSS,
             STRANDED,
+            MAX_LABELS,
             self.floor,
             self.ceiling,
             self.budget,
@@ -227,10 +230,68 @@ def print_sheet(sheet: Sheet) -> Printed:
         try:
             best = fit.fit(pdf.Typesetter(sheet.html, RELAXED_CSS), *args)
         except fit.NoFit as failed:
-            best = failed.at_floor
+            best = _labelled(sheet, failed.at_floor, budget=None)
             log.info("%s: needs %d pages at %g pt", sheet.path, best.pages, best.font_pt)
             return Printed(best.font_pt, best.fills, pdf.write_pdf([best]), overflow=True)
-        return _done(sheet, *_widened(sheet, best, RELAXED_CSS))
+        best, columns = _widened(sheet, best, RELAXED_CSS)
+        if columns:
+            return _done(sheet, best, columns)
+        return _done(sheet, _labelled(sheet, best, sheet.budget))
+
+
+_SECTION = '<section class="video" id="{ident}" data-title="'
+
+
+def _labelled(sheet: Sheet, best: pdf_module.Typeset, budget: int | None) -> pdf_module.Typeset:
+    """The relaxed layout with "12 Title (cont.)" where a video continues at the top of
+    a column. A label moves what follows it, so they are placed one at a time, column
+    after column, each costing one render at the same size; a label that would change
+    the page count is left out (with the ones after it)."""
+    from . import pdf
+
+    html, layout = sheet.html, best
+    for _ in range(MAX_LABELS):
+        marks = pdf.continuations(layout.document)
+        if not marks:
+            break
+        labelled_html = _insert_label(html, *marks[0])
+        if labelled_html == html:
+            break
+        labelled = pdf.Typesetter(labelled_html, RELAXED_CSS)(best.font_pt)
+        if labelled.pages != best.pages or (budget is not None and labelled.pages > budget):
+            break
+        html, layout = labelled_html, labelled
+    return layout
+
+
+def _insert_label(html: str, ident: str, kind: str, index: str) -> str:
+    """``html`` with a "(cont.)" label before key point / question ``index`` of a video."""
+    start = html.find(_SECTION.format(ident=ident))
+    if start < 0:
+        return html
+    title_at = start + len(_SECTION.format(ident=ident))
+    title = html[title_at : html.find('"', title_at)]
+    label = f'<p class="cont">{title} (cont.)</p>'
+    end = html.find("</section>", start)
+    if kind == "k":
+        first, tag, wrap = (
+            '<ul class="points">',
+            f'<li data-k="{index}">',
+            ("</ul>", '<ul class="points">'),
+        )
+    else:
+        first, tag, wrap = (
+            '<dl class="qa">',
+            f'<div class="q" data-q="{index}">',
+            ("</dl>", '<dl class="qa">'),
+        )
+    at = html.find(tag, start, end)
+    if at < 0:
+        return html
+    if index == "1":  # the list itself opens the column: the label goes before it
+        at = html.find(first, start, end)
+        return html[:at] + label + html[at:]
+    return html[:at] + wrap[0] + label + wrap[1] + html[at:]
 
 
 def _widened(sheet: Sheet, best: pdf_module.Typeset, css: str) -> tuple[pdf_module.Typeset, int]:

@@ -275,9 +275,13 @@ def test_long_key_point_list_leaves_no_blank_page_and_writes_the_handout(built):
             assert "Fact" in (page.extract_text() or ""), "a blank or title-only page"
     text = nospace(pdf_text(out / "cheatsheet.pdf"))
     assert all(f"Fact{n}:" in text for n in range(1, 71))
+    # the column the list continues in says whose list it is
+    assert "1Quickreference(cont.)•Fact35:" in text
     handout = out / "handouts" / "01-cheat-sheet.pdf"
     assert handout.exists() and (out / "handouts.pdf").exists()
-    assert all(f"Fact{n}:" in nospace(pdf_text(handout)) for n in range(1, 71))
+    text = nospace(pdf_text(handout))
+    assert all(f"Fact{n}:" in text for n in range(1, 71))
+    assert text.count("1Quickreference(cont.)") == 2  # one label per continued column
 
 
 # --------------------------------------------------------------------------
