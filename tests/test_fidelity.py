@@ -35,8 +35,14 @@ TOLERANCE = (
 def case(name: str, tmp_path: Path) -> Path:
     """A private copy of a fidelity case (builds write their lock file into it)."""
     src = tmp_path / name
-    shutil.copytree(CASES / name, src)
+    shutil.copytree(CASES / name, src, ignore=_nested_cases)
     return src
+
+
+def _nested_cases(folder: str, names: list[str]) -> list[str]:
+    """Sub-folders that are cases of their own (scripts-and-fonts/with-font-override):
+    deckpress reads every notes file under the source folder, sub-folders included."""
+    return [n for n in names if (Path(folder) / n / "course.yaml").exists()]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +53,7 @@ def built(tmp_path_factory):
 
     def get(name: str) -> Path:
         if name not in done:
-            src = case(name, root / "src")
+            src = case(name, root / "src" / name.replace("/", "--"))
             done[name] = root / "dist" / name
             REPORTS[name] = build(src, done[name])
         return done[name]
@@ -424,3 +430,29 @@ def test_latex_that_cannot_be_typeset_prints_as_written(caplog):
     assert str(svg(r"\frac{a")) == r'<code class="math-source">\frac{a</code>'
     assert "cannot typeset the formula" in caplog.text
     assert str(svg(r"x^2")).startswith('<img class="math"')
+
+
+# --------------------------------------------------------------------------
+# Every case builds
+
+
+CASE_NAMES = sorted(str(p.parent.relative_to(CASES)) for p in CASES.glob("**/course.yaml"))
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_every_case_builds_all_three_artifacts(built, name):
+    out = built(name)  # exit status 0, or cli_build fails the test
+    assert list(out.glob("*.apkg"))
+    assert (out / "cheatsheet.pdf").exists() and (out / "handouts.pdf").exists()
+
+
+@pytest.mark.xfail(
+    reason="parse.py drops a `[^label]: https://…` line: CommonMark reads it as a link "
+    "reference definition, which makes no token (to fix on the parser's branch)",
+    strict=True,
+)
+def test_a_footnote_holding_only_a_url_is_shown(built, tmp_path):
+    out = built("footnote-url")
+    notes = notes_of(out / "footnote-url.apkg", tmp_path)
+    answer = next(n for n in notes if "Answer" in n)["Answer"]
+    assert "https://arxiv.org/abs/1706.03762" in answer
