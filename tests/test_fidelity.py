@@ -456,3 +456,18 @@ def test_a_footnote_holding_only_a_url_is_shown(built, tmp_path):
     notes = notes_of(out / "footnote-url.apkg", tmp_path)
     answer = next(n for n in notes if "Answer" in n)["Answer"]
     assert "https://arxiv.org/abs/1706.03762" in answer
+
+
+def test_wide_table_fits_a_narrow_column(tmp_path):
+    """The table in one of three columns (the build widens this small handout)."""
+    from deckpress import handouts, pdf
+    from deckpress.load import load_course
+    from deckpress.pipeline import BuildOptions
+
+    src = case("wide-table", tmp_path)
+    course = load_course(src).course
+    sheet = handouts.sheets(course, BuildOptions(src, tmp_path / "dist"))[0]
+    path = tmp_path / "narrow.pdf"
+    path.write_bytes(pdf.write_pdf([pdf.Typesetter(sheet.html)(9)]))
+    assert "lr*grad" in pdf_text(path)
+    assert_inside_columns(path, 3)
