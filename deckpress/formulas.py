@@ -4,16 +4,22 @@ ziamath lays the formula out with the STIX Two Math font it ships (pure Python,
 about 10–20 ms a formula) and draws every glyph as a path, so the PDF shows the
 typeset formula whatever fonts the machine has. Each formula becomes an
 ``<img>`` with a ``data:`` URL sized in ``em`` (it scales with the fitted type
-size) and sitting on the text's baseline. Results are cached by content.
+size) and sitting on the text's baseline.
+
+Results are cached by content: in memory, and on disk in the build's
+bookkeeping folder (``dist/.deckpress/math/``, see :func:`cache_in`), so a
+rebuild after an edit typesets only the formulas it has not seen.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from html import escape
+from pathlib import Path
 
 from markupsafe import Markup
 
@@ -22,6 +28,13 @@ log = logging.getLogger(__name__)
 REFERENCE_PT = 10.0
 """Size the formula is laid out at; the ``<img>`` is then sized in em relative to it."""
 _VIEWBOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
+_folder: Path | None = None
+
+
+def cache_in(folder: Path | None) -> None:
+    """Keep typeset formulas in ``folder`` too (``None``: in memory only)."""
+    global _folder
+    _folder = folder
 
 
 @lru_cache(maxsize=4096)
@@ -30,6 +43,34 @@ def svg(tex: str, display: bool = False) -> Markup:
 
     LaTeX ziamath cannot read is printed as written (in code type) with a warning.
     """
+    if _folder is None:
+        return _typeset(tex, display)
+    key = hashlib.sha256(f"{_ziamath_version()}\0{display}\0{tex}".encode()).hexdigest()
+    path = _folder / key[:2] / f"{key}.html"
+    try:
+        return Markup(path.read_text(encoding="utf-8"))
+    except OSError:
+        pass
+    html = _typeset(tex, display)
+    if 'class="math-source"' not in html:  # failures are not kept: they warn each build
+        from .output import write_text
+
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text(path, str(html))
+        except OSError as exc:
+            log.debug("cannot cache a formula in %s: %s", path, exc)
+    return html
+
+
+@cache
+def _ziamath_version() -> str:
+    from importlib.metadata import version
+
+    return version("ziamath")
+
+
+def _typeset(tex: str, display: bool) -> Markup:
     try:
         import ziamath
 

@@ -471,3 +471,19 @@ def test_wide_table_fits_a_narrow_column(tmp_path):
     path.write_bytes(pdf.write_pdf([pdf.Typesetter(sheet.html)(9)]))
     assert "lr*grad" in pdf_text(path)
     assert_inside_columns(path, 3)
+
+
+def test_typeset_formulas_are_kept_by_content_for_the_next_build(built, monkeypatch):
+    from deckpress import formulas
+
+    cached = list((built("math") / ".deckpress" / "math").glob("*/*.html"))
+    assert len(cached) >= 8  # every distinct formula of the case
+    formulas.cache_in(built("math") / ".deckpress" / "math")
+    formulas.svg.cache_clear()
+    monkeypatch.setitem(__import__("sys").modules, "ziamath", None)  # typesetting would fail
+    try:
+        html = str(formulas.svg(r"\sqrt{d_k}"))
+    finally:
+        formulas.cache_in(None)
+        formulas.svg.cache_clear()
+    assert html.startswith('<img class="math"')
