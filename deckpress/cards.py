@@ -28,7 +28,7 @@ from .identity import NoteRecord
 from .media import media_name, resolve_image
 from .model import Course, Location, Topic, Unit, Video
 from .notetypes import KEYPOINTS, QA, SOURCE_FIELD, NoteType
-from .render import html_block, html_inline
+from .render import FOOTNOTES, footnote_definitions, html_block, html_inline, with_footnotes
 from .templating import get_env
 
 FIELDS_TEMPLATE = "card_fields.html"
@@ -219,8 +219,9 @@ class FieldRenderer:
     def note(self, note: SourceNote, ords: Sequence[int]) -> Rendered:
         """A note of this build (``ords``: the cloze number of each key-point bullet)."""
         media: list[MediaFile] = []
+        footnotes = footnote_definitions(note.origin.texts)
         html_parts = [
-            self._images(render(text), text, loc, media)
+            self._images(render(with_footnotes(text, footnotes)), text, loc, media)
             for render, text, loc in zip(
                 _renderers(note.kind, note.parts), note.parts, note.locs, strict=True
             )
@@ -288,8 +289,14 @@ class FieldRenderer:
         if kind == QA.kind:
             answer = str(anki_safe(html_parts[1])) + extra
             return QA, (str(anki_safe(html_parts[0])), answer, *tail)
-        points = [cloze_point(h, o) for h, o in zip(html_parts, ords, strict=True)]
-        return KEYPOINTS, (str(self.macros.points(points)) + extra, *tail)
+        # a bullet's footnotes go to the end of the field, outside its cloze
+        notes = [m.group(0).strip() for h in html_parts if (m := FOOTNOTES.search(h))]
+        bodies = [FOOTNOTES.sub("", h) for h in html_parts]
+        points = [cloze_point(h, o) for h, o in zip(bodies, ords, strict=True)]
+        text = str(self.macros.points(points)) + "".join(
+            str(anki_safe(n)) for n in dict.fromkeys(notes)
+        )
+        return KEYPOINTS, (text + extra, *tail)
 
     def _images(self, rendered: str, text: str, loc: Location, media: list[MediaFile]) -> str:
         """Point ``<img src>`` at packed media files; record an error for each missing image."""

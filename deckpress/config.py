@@ -63,6 +63,8 @@ class PrintConfig:
     """Legibility floor: fitted type never goes below this size."""
     max_font_pt: float = 12.0
     """Fitted type never goes above this size."""
+    fonts: tuple[str, ...] = ()
+    """Font families tried, in order, for characters the stylesheet's fonts lack."""
     cheatsheet: SheetConfig = field(
         default_factory=lambda: SheetConfig(answers="short", columns=3, landscape=True)
     )
@@ -373,7 +375,7 @@ TOP_KEYS = ("title", "deck", "tag", "templates", "unit", "units", "labels", "top
 TOPIC_KEYS = ("title", "units", "videos", "focus", "handout_answers")
 UNITS_KEYS = ("heading",)
 LABEL_KEYS = ("key_points", "questions")
-PRINT_KEYS = ("paper", "min_font_pt", "max_font_pt", "cheatsheet", "handouts")
+PRINT_KEYS = ("paper", "min_font_pt", "max_font_pt", "fonts", "cheatsheet", "handouts")
 SHEET_KEYS = ("answers", "columns", "landscape")
 
 
@@ -553,4 +555,15 @@ def _load_print(c: _Checker, top: _LineDict) -> PrintConfig:
             ),
             landscape=c.get(sheet, "landscape", where, bool, base.landscape),
         )
-    return PrintConfig(paper=paper, min_font_pt=floor, max_font_pt=ceiling, **sheets)
+    fonts = c.get(data, "fonts", "print", (list, str), [], check=_font_families)
+    fonts = tuple([fonts] if isinstance(fonts, str) else fonts)
+    return PrintConfig(paper=paper, min_font_pt=floor, max_font_pt=ceiling, fonts=fonts, **sheets)
+
+
+def _font_families(value: Any) -> str | None:
+    """``print.fonts``: family names (they go into CSS, so no quotes or semicolons)."""
+    names = [value] if isinstance(value, str) else value
+    for name in names:
+        if not isinstance(name, str) or not name.strip() or re.search(r"[\"';{}\\<>&]", name):
+            return f"must be font family names, such as 'Noto Sans CJK SC', not {name!r}"
+    return None

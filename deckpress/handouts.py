@@ -2,7 +2,9 @@
 with all of them in course order, for printing in one go.
 
 Each handout is set in the largest type that fits exactly one page; a topic that
-does not fit even at the legibility floor stops the build with a fix to apply.
+does not fit even at the legibility floor is written on as few pages as the floor
+needs, with a warning naming the topic and what would make it fit (the other
+handouts and the build go on).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import math
 import re
 from pathlib import Path
 
-from .errors import BuildError
 from .incremental import fingerprint
 from .model import Course, Topic
 from .pipeline import ArtifactResult, BuildOptions
@@ -46,10 +47,9 @@ def build(course: Course, options: BuildOptions) -> ArtifactResult:
     every = sheets(course, options)
     todo = stale(every, options)
     printed = dict(zip(todo, typeset(todo, course, options), strict=True))
-    _fail_on_overflow(course, every, printed, options.source)
+    _warn_on_overflow(course, every, printed, options.source)
     result = ArtifactResult()
     for sheet, done in printed.items():
-        assert done.pdf is not None
         save(sheet.path, done.pdf, sheet.key, options, result)
     _remove_stale(options.out / FOLDER, {sheet.path.name for sheet in every})
     # all handouts, one after another: from this build's PDFs or the ones kept on disk
@@ -60,6 +60,7 @@ def build(course: Course, options: BuildOptions) -> ArtifactResult:
         joined = concatenate([pdf for pdf in pdfs if pdf], f"{course.title} — handouts")
         save(combined, joined, key, options, result)
     result.report.append(_summary(printed, len(every)))
+    result.report.extend(_fills(every, printed))
     return result
 
 
@@ -79,6 +80,7 @@ def sheets(course: Course, options: BuildOptions) -> list[Sheet]:
                 budget=1,
                 enough=FULL_ENOUGH,
                 start=first_guess(html, str(page["paper"])),
+                columns=int(page["columns"]),
             )
         )
     return jobs
@@ -103,28 +105,47 @@ def _html(course: Course, topic: Topic, page: dict[str, object]) -> str:
     )
 
 
-def _fail_on_overflow(
+def _warn_on_overflow(
     course: Course, sheets: list[Sheet], printed: dict[Sheet, Printed], source: Path
 ) -> None:
-    """Raise one :class:`BuildError` naming every topic that cannot fit on one page."""
+    """Warn about every topic that needs more than one page even at the floor."""
     floor = course.config.print.min_font_pt
-    problems = []
     for topic, sheet in zip(course.topics, sheets, strict=True):
         done = printed.get(sheet)
-        if done is None or done.pdf is not None:
+        if done is None or not done.overflow:
             continue
         drop = {
             "full": "set `handout_answers: short` (or `none`) for it",
             "short": "set `handout_answers: none` for it",
         }.get(topic.handout_answers)
-        fixes = " or ".join(f for f in ("split it into two topics", drop) if f)
-        problems.append(
-            f"{source / topic.loc.file}:{topic.loc.line}: topic {topic.label!r} does not fit "
-            f"on one page even at {floor:g} pt (it needs {done.pages} pages); {fixes} "
-            f"in {topic.loc.file} (or lower print.min_font_pt)"
+        fixes = ", ".join(f for f in ("split it into two topics", drop) if f)
+        log.warning(
+            "%s:%d: topic %r does not fit on one page even at %g pt: its handout has %d "
+            "pages; to fit one page: %s in %s, or lower print.min_font_pt",
+            source / topic.loc.file,
+            topic.loc.line,
+            topic.label,
+            floor,
+            done.pages,
+            fixes,
+            topic.loc.file,
         )
-    if problems:
-        raise BuildError("\n".join([*problems, "The handouts were not written."]))
+
+
+def _fills(sheets: list[Sheet], printed: dict[Sheet, Printed]) -> list[str]:
+    """One line per handout typeset in this build: its pages, type size and fill."""
+    lines = []
+    for sheet in sheets:
+        done = printed.get(sheet)
+        if done is not None:
+            fills = ", ".join(f"{fill:.0%}" for fill in done.fills)
+            columns = done.columns or sheet.columns
+            fewer = " (fewer, wider: the topic is small)" if done.columns else ""
+            lines.append(
+                f"  {sheet.path.name}: {done.pages} page(s), type {done.font_pt:g} pt, "
+                f"{columns} column(s){fewer}, filled {fills}"
+            )
+    return lines
 
 
 def concatenate(pdfs: list[bytes], title: str) -> bytes:
@@ -144,9 +165,10 @@ def _summary(printed: dict[Sheet, Printed], total: int) -> str:
     if not printed:
         return f"handouts: {total} up to date"
     sizes = sorted(done.font_pt for done in printed.values())
+    over = sum(done.overflow for done in printed.values())
+    pages = f"on one page each, {over} on more (see the warnings)" if over else "on one page each"
     return (
-        f"handouts: {len(printed)} of {total} typeset on one page each, "
-        f"type {sizes[0]:g}–{sizes[-1]:g} pt"
+        f"handouts: {len(printed)} of {total} typeset {pages}, type {sizes[0]:g}–{sizes[-1]:g} pt"
     )
 
 

@@ -89,6 +89,16 @@ class Unit:
     """``False`` when the heading has no number and :attr:`number` is the position."""
 
     @property
+    def texts(self) -> tuple[str, ...]:
+        """Every markdown text of the unit: key points, prompts, answers, context (where a
+        footnote used anywhere in the unit may be defined)."""
+        return (
+            *(p.text for p in self.key_points),
+            *(t for q in self.questions for t in (q.prompt, q.answer)),
+            *(b.text for b in self.context),
+        )
+
+    @property
     def label(self) -> str:
         """``Lecture 12``, ``12`` or ``""`` (unnumbered): how cards and printouts name it."""
         if not self.numbered:

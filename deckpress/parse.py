@@ -911,11 +911,29 @@ def _line_groups(
         groups[-1].append(child)
     breaks = [sum(1 for c in g if c.type in ("softbreak", "hardbreak")) + 1 for g in groups]
     if sum(breaks) != end - start:
-        # Line breaks hidden inside code spans, links or HTML: keep the paragraph whole.
-        return [(start, end, children)]
+        # Line breaks hidden inside code spans, math or links: split by source lines
+        return _source_groups(lines, start, end)
     out = []
     line = start
     for group, count in zip(groups, breaks, strict=True):
         out.append((line, line + count, group))
         line += count
+    return out
+
+
+def _source_groups(lines: list[str], start: int, end: int) -> list[tuple[int, int, list[Token]]]:
+    """A paragraph's lines one by one (a ``**bold**`` run may wrap), with their own inline
+    tokens: for paragraphs whose line breaks the inline tokens do not show (a ``$$``
+    formula or a code span over several lines)."""
+    out = []
+    line = start
+    while line < end:
+        last = line + 1
+        text = lines[line]
+        while last < end and text.count("**") % 2 == 1:
+            text += "\n" + lines[last]
+            last += 1
+        tokens = _md.parseInline(text)
+        out.append((line, last, tokens[0].children or [] if tokens else []))
+        line = last
     return out

@@ -67,8 +67,9 @@ class Typeset:
 class Typesetter:
     """One HTML document, parsed once, laid out at any root font size."""
 
-    def __init__(self, html: str):
+    def __init__(self, html: str, css: str = ""):
         self._weasyprint = load()
+        self._extra = [self._weasyprint.CSS(string=css)] if css else []
         # Printed documents are self-contained: nothing is fetched from the network or
         # disk (``data:`` URLs are inline, so a user template may embed an image).
         fetcher = self._weasyprint.urls.URLFetcher(allowed_protocols={"data"})
@@ -77,7 +78,7 @@ class Typesetter:
     def __call__(self, font_pt: float) -> Typeset:
         """Lay out with ``:root { font-size: <font_pt>pt }`` and measure the pages."""
         size = self._weasyprint.CSS(string=f":root {{ font-size: {font_pt:.3f}pt; }}")
-        document = self._html.render(stylesheets=[size])
+        document = self._html.render(stylesheets=[size, *self._extra])
         fills = tuple(page_fill(page._page_box) for page in document.pages)
         return Typeset(font_pt, fills or (0.0,), document)
 
@@ -137,6 +138,46 @@ def page_fill(page_box: Any) -> float:
     )
     count = _column_count(flow)
     return _clamp((above + used / count) / (above + capacity)) if above + capacity else 0.0
+
+
+def continuations(document: Any) -> list[tuple[str, str, str]]:
+    """Where a video continues at the top of a column: ``(video id, "k" or "q", index)``
+    of the key point or question the column opens with (built-in templates' markers)."""
+    found: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for page in document.pages:
+        flow = _first_multicol(page._page_box)
+        for column in flow.children if flow is not None else ():
+            for i, child in enumerate(column.children):
+                element = getattr(child, "element", None)
+                ident = element.get("id", "") if element is not None else ""
+                if not ident.startswith("video-"):
+                    continue
+                if i == 0 and ident in seen:
+                    part = _first_part(child)
+                    if part is not None and part[0] != "cont":  # not labelled yet
+                        found.append((ident, *part))
+                seen.add(ident)
+    return found
+
+
+def _first_part(box: Any) -> tuple[str, str] | None:
+    """The first key point (``data-k``) or question (``data-q``) inside ``box``, or
+    ``("cont", "")`` when a "(cont.)" label comes first."""
+    for child in getattr(box, "children", ()):
+        element = getattr(child, "element", None)
+        if element is not None:
+            if "cont" in element.get("class", "").split():
+                return "cont", ""
+            for key in ("k", "q"):
+                if element.get(f"data-{key}"):
+                    return key, element.get(f"data-{key}")
+        if type(child).__name__ in ("LineBox", "TextBox", "InlineBox"):
+            continue
+        found = _first_part(child)
+        if found is not None:
+            return found
+    return None
 
 
 def _column_count(flow: Any) -> int:
@@ -228,9 +269,42 @@ def css_font_families(css: str) -> tuple[str, ...]:
 
 
 def missing_chars(text: str, families: tuple[str, ...]) -> set[str]:
-    """Characters of ``text`` that none of ``families`` has a glyph for."""
+    """Characters of ``text`` that no font WeasyPrint may use has a glyph for.
+
+    WeasyPrint (Pango) takes a glyph from the named ``families`` first, then from any
+    installed font fontconfig offers as a fallback: a character is missing only when
+    neither has it (the named families are read first, the fallbacks only if needed).
+    """
     covered = coverage(families)
-    return {ch for ch in set(text) if _needs_glyph(ch) and ord(ch) not in covered}
+    wanted = {ch for ch in set(text) if _needs_glyph(ch) and ord(ch) not in covered}
+    if not wanted:
+        return wanted
+    fallback = installed_coverage()
+    return {ch for ch in wanted if ord(ch) not in fallback}
+
+
+@lru_cache(maxsize=1)
+def installed_coverage() -> frozenset[int]:
+    """Code points some installed font covers (fontconfig's character sets)."""
+    try:
+        listing = subprocess.run(
+            ["fc-list", "--format", "%{charset}\n"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("cannot ask fontconfig which fonts are installed (%s)", exc)
+        return frozenset()
+    points: set[int] = set()
+    for span in listing.split():
+        first, _, last = span.partition("-")
+        try:
+            points.update(range(int(first, 16), int(last or first, 16) + 1))
+        except ValueError:
+            continue
+    return frozenset(points)
 
 
 def _needs_glyph(ch: str) -> bool:

@@ -142,10 +142,13 @@ def run(
     needs no parsing at all.) Raises :class:`~deckpress.errors.DeckpressError`
     for user mistakes; nothing is written then.
     """
+    from . import formulas
+    from .incremental import STATE_DIR
     from .load import load_course
     from .templating import forget_environments
 
     forget_environments()
+    formulas.cache_in(options.out / STATE_DIR / "math")  # typeset formulas, by content
 
     # load + validate: every problem at once, before anything is written
     loaded = load_course(options.source, display)

@@ -8,11 +8,14 @@ written in a worker process, all print artifacts of a build sharing one pool.
 
 from __future__ import annotations
 
+import base64
 import gc
+import html as html_lib
 import importlib
 import logging
 import multiprocessing
 import os
+import re
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -20,17 +23,20 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from . import __version__, fit
 from .artifacts import ARTIFACTS
 from .config import SheetConfig
 from .errors import Diagnostic
 from .incremental import fingerprint
+from .media import resolve_image
 from .model import Course, Location
 from .output import write_bytes
 from .templating import read_asset, shared_env
 
 if TYPE_CHECKING:
+    from . import pdf as pdf_module
     from .pipeline import ArtifactResult, BuildOptions
 
 log = logging.getLogger(__name__)
@@ -38,6 +44,20 @@ log = logging.getLogger(__name__)
 PAPER_CSS = {"a4": "A4", "letter": "letter"}
 """``print.paper`` / ``--paper`` -> CSS ``@page { size }`` keyword."""
 STYLESHEET = "print.css"
+RELAXED_CSS = """
+.video, .points, .q { break-inside: auto !important; }
+.points > li { break-inside: avoid !important; }
+.video h3, .qa dt { break-after: avoid; }
+"""
+"""Layout for content taller than a column: a video, a key-point list or an answer may
+continue in the next column (between bullets, lines or paragraphs)."""
+STRANDED = 0.35
+"""A page (not the last) less full than this means a block taller than a column was
+pushed past it: the sheet is laid out again with :data:`RELAXED_CSS`."""
+MAX_LABELS = 12
+"""At most this many "(cont.)" labels (renders) per sheet."""
+SPARSE = 0.5
+"""A one-page sheet less full than this at the largest type tries fewer, wider columns."""
 WORKERS_ENV = "DECKPRESS_WORKERS"
 """Environment variable capping the worker processes (``1``: typeset in this process)."""
 
@@ -60,6 +80,8 @@ class Sheet:
     """Stop growing the type once the last page is this full (``None``: grow to the limit)."""
     start: float | None = None
     """First size to try (``None``: the floor)."""
+    columns: int = 0
+    """The page's columns, when a sparse page may use fewer, wider ones (handouts)."""
 
     @property
     def key(self) -> str:
@@ -68,11 +90,16 @@ class Sheet:
             __version__,
             _weasyprint_version(),
             fit.TUNING,
+            RELAXED_CSS,
+            STRANDED,
+            MAX_LABELS,
             self.floor,
             self.ceiling,
             self.budget,
             self.enough,
             self.start,
+            self.columns,
+            SPARSE,
             self.html,
         )
 
@@ -85,8 +112,13 @@ class Printed:
     """The fitted root font size (the floor when it did not fit)."""
     fills: tuple[float, ...]
     """Fill of each page, 0..1 (see :func:`deckpress.pdf.page_fill`)."""
-    pdf: bytes | None
-    """The PDF, or ``None`` when even the floor needed more pages than the budget."""
+    pdf: bytes
+    """The PDF."""
+    overflow: bool = False
+    """Even the floor needed more pages than the budget: the PDF has the fewest pages
+    the floor allows."""
+    columns: int = 0
+    """Columns used, when fewer than the sheet's (see :func:`_widened`); else 0."""
 
     @property
     def pages(self) -> int:
@@ -101,10 +133,35 @@ def page_context(course: Course, sheet: SheetConfig, paper: str | None) -> dict[
 
 
 def render_html(course: Course, template: str, **context: object) -> str:
-    """Render a ``print-*`` template (user overrides first) to an HTML string."""
-    return (
+    """Render a ``print-*`` template (user overrides first) to an HTML string, with the
+    notes' pictures embedded (the typesetter fetches nothing)."""
+    html = (
         shared_env(course.config.templates).get_template(template).render(course=course, **context)
     )
+    source = course.config.path.parent
+    return _IMG_SRC.sub(lambda m: m.group(1) + _data_url(source, m.group(2)) + m.group(3), html)
+
+
+_IMG_SRC = re.compile(r'(<img\s[^>]*?src=")(?!data:)([^"]*)(")')
+_MIME = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
+
+
+@lru_cache(maxsize=256)
+def _data_url(source: Path, src: str) -> str:
+    """A local picture (``src``: relative to the source folder) as a ``data:`` URL; a
+    missing or remote one stays as written (the load stage reported it)."""
+    path, problem = resolve_image(source, "course.yaml", unquote(html_lib.unescape(src)))
+    if path is None or problem:
+        return src
+    mime = _MIME.get(path.suffix.lower(), "application/octet-stream")
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
 # --------------------------------------------------------------------------
@@ -153,19 +210,116 @@ def typeset(sheets: list[Sheet], course: Course, options: BuildOptions) -> list[
 
 
 def print_sheet(sheet: Sheet) -> Printed:
-    """Fit ``sheet``'s type size to its page budget and write the PDF (in a worker)."""
+    """Fit ``sheet``'s type size to its page budget and write the PDF (in a worker).
+
+    Blocks stay whole first; if that strands a page (see :data:`STRANDED`) or misses
+    the budget, blocks may continue in the next column (:data:`RELAXED_CSS`). If even
+    that needs more pages than the budget at the floor, the PDF has the fewest pages
+    the floor allows and ``overflow`` is set: the caller warns, nothing stops.
+    """
     from . import pdf
 
-    layout = pdf.Typesetter(sheet.html)
     with _fewer_collections():
+        args = (sheet.floor, sheet.ceiling, sheet.budget, sheet.enough, sheet.start)
         try:
-            best = fit.fit(
-                layout, sheet.floor, sheet.ceiling, sheet.budget, sheet.enough, sheet.start
-            )
+            best = fit.fit(pdf.Typesetter(sheet.html), *args)
+            if not any(f < STRANDED for f in best.fills[:-1]):
+                return _done(sheet, *_widened(sheet, best, ""))
+        except fit.NoFit:
+            pass
+        try:
+            best = fit.fit(pdf.Typesetter(sheet.html, RELAXED_CSS), *args)
         except fit.NoFit as failed:
-            return Printed(failed.at_floor.font_pt, tuple(failed.at_floor.fills), None)
-        log.info("%s: %g pt, %d page(s)", sheet.path, best.font_pt, best.pages)
-        return Printed(best.font_pt, best.fills, pdf.write_pdf([best]))
+            best = _labelled(sheet, failed.at_floor, budget=None)
+            log.info("%s: needs %d pages at %g pt", sheet.path, best.pages, best.font_pt)
+            return Printed(best.font_pt, best.fills, pdf.write_pdf([best]), overflow=True)
+        best, columns = _widened(sheet, best, RELAXED_CSS)
+        if columns:
+            return _done(sheet, best, columns)
+        return _done(sheet, _labelled(sheet, best, sheet.budget))
+
+
+_SECTION = '<section class="video" id="{ident}" data-title="'
+
+
+def _labelled(sheet: Sheet, best: pdf_module.Typeset, budget: int | None) -> pdf_module.Typeset:
+    """The relaxed layout with "12 Title (cont.)" where a video continues at the top of
+    a column. A label moves what follows it, so they are placed one at a time, column
+    after column, each costing one render at the same size; a label that would change
+    the page count is left out (with the ones after it)."""
+    from . import pdf
+
+    html, layout = sheet.html, best
+    for _ in range(MAX_LABELS):
+        marks = pdf.continuations(layout.document)
+        if not marks:
+            break
+        labelled_html = _insert_label(html, *marks[0])
+        if labelled_html == html:
+            break
+        labelled = pdf.Typesetter(labelled_html, RELAXED_CSS)(best.font_pt)
+        if labelled.pages != best.pages or (budget is not None and labelled.pages > budget):
+            break
+        html, layout = labelled_html, labelled
+    return layout
+
+
+def _insert_label(html: str, ident: str, kind: str, index: str) -> str:
+    """``html`` with a "(cont.)" label before key point / question ``index`` of a video."""
+    start = html.find(_SECTION.format(ident=ident))
+    if start < 0:
+        return html
+    title_at = start + len(_SECTION.format(ident=ident))
+    title = html[title_at : html.find('"', title_at)]
+    label = f'<p class="cont">{title} (cont.)</p>'
+    end = html.find("</section>", start)
+    if kind == "k":
+        first, tag, wrap = (
+            '<ul class="points">',
+            f'<li data-k="{index}">',
+            ("</ul>", '<ul class="points">'),
+        )
+    else:
+        first, tag, wrap = (
+            '<dl class="qa">',
+            f'<div class="q" data-q="{index}">',
+            ("</dl>", '<dl class="qa">'),
+        )
+    at = html.find(tag, start, end)
+    if at < 0:
+        return html
+    if index == "1":  # the list itself opens the column: the label goes before it
+        at = html.find(first, start, end)
+        return html[:at] + label + html[at:]
+    return html[:at] + wrap[0] + label + wrap[1] + html[at:]
+
+
+def _widened(sheet: Sheet, best: pdf_module.Typeset, css: str) -> tuple[pdf_module.Typeset, int]:
+    """A one-page sheet left mostly empty at the largest type: fewer, wider columns,
+    as long as the page still holds everything (the fuller layout wins)."""
+    from . import pdf
+
+    if sheet.budget != 1 or best.pages != 1:
+        return best, 0
+    columns, used = sheet.columns, 0
+    while columns > 1 and best.font_pt >= sheet.ceiling - fit.GRID_PT and best.fills[0] < SPARSE:
+        columns -= 1
+        wider = pdf.Typesetter(sheet.html, f"{css}\n.flow {{ columns: {columns} !important; }}")
+        try:
+            tried = fit.fit(wider, sheet.floor, sheet.ceiling, 1, sheet.enough, sheet.ceiling)
+        except fit.NoFit:
+            break
+        if tried.fills[0] <= best.fills[0]:
+            break
+        best, used = tried, columns
+    return best, used
+
+
+def _done(sheet: Sheet, best: pdf_module.Typeset, columns: int = 0) -> Printed:
+    from . import pdf
+
+    log.info("%s: %g pt, %d page(s)", sheet.path, best.font_pt, best.pages)
+    return Printed(best.font_pt, best.fills, pdf.write_pdf([best]), columns=columns)
 
 
 @contextmanager
@@ -243,26 +397,29 @@ def _weasyprint_version() -> str:
 
 
 def check_glyphs(course: Course, source: Path) -> list[Diagnostic]:
-    """Warn (once per character per process) about characters no configured font can show.
+    """Warn (once per character per process) about characters no font can show.
 
-    The fonts are those named in ``font-family`` declarations of ``print.css``.
+    The fonts are those named in ``font-family`` declarations of ``print.css`` and in
+    ``print.fonts``, then every installed font (WeasyPrint falls back to them).
     """
     from . import pdf
 
-    families = pdf.css_font_families(read_asset(STYLESHEET, course.config.templates))
+    css = read_asset(STYLESHEET, course.config.templates)
+    families = tuple(dict.fromkeys((*pdf.css_font_families(css), *course.config.print.fonts)))
     texts = list(_printed_texts(course))
     missing = pdf.missing_chars("".join(text for _, text in texts), families)
     found: list[Diagnostic] = []
     for char in sorted(missing):
         places = [_line_of(loc, text, char) for loc, text in texts if char in text]
-        more = f" (and {len(places) - 1} more place(s))" if len(places) > 1 else ""
+        count = sum(text.count(char) for _, text in texts)
+        more = f" ({count} times; this is the first)" if count > 1 else ""
         found.append(
             Diagnostic(
                 str(source / places[0].file),
                 places[0].line,
-                f"character {char!r} (U+{ord(char):04X}) cannot be shown by any configured font "
-                f"({', '.join(families)}){more}; replace it, or name a font that has it in "
-                f"{STYLESHEET}",
+                f"character {char!r} (U+{ord(char):04X}) cannot be shown by any configured "
+                f"or installed font{more}; replace it, or install a font that has it "
+                "(and name it in print.fonts in course.yaml)",
             )
         )
     for diagnostic in found:

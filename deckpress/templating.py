@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
 import jinja2
+from markupsafe import Markup
 
 from .errors import BuildError
-from .render import first_sentence, html_block, html_inline
+from .render import (
+    first_sentence,
+    footnote_definitions,
+    print_block,
+    print_inline,
+    with_footnotes,
+)
 
 _HERE = Path(__file__).resolve().parent
 # A source checkout keeps templates/ beside the package; an installed wheel ships
@@ -36,10 +45,43 @@ def get_env(override: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["md"] = html_block
-    env.filters["md_inline"] = html_inline
+    env.filters["md"] = md
+    env.filters["md_inline"] = md_inline
     env.filters["first_sentence"] = first_sentence
     return env
+
+
+def md(text: str, video: object = None) -> Markup:
+    """Print: block markdown; with ``video``, its footnotes and pictures resolve."""
+    return _located(print_block(_footnoted(text, video)), video)
+
+
+def md_inline(text: str, video: object = None) -> Markup:
+    """Print: one inline run (a block when it refers to a footnote defined elsewhere)."""
+    full = _footnoted(text, video)
+    return _located((print_block if full != text else print_inline)(full), video)
+
+
+def _footnoted(text: str, video: object) -> str:
+    if video is None or "[^" not in text:
+        return text
+    return with_footnotes(text, footnote_definitions(video.texts))
+
+
+_IMG_SRC = re.compile(r'(<img\s[^>]*?src=")(?!data:)([^"]*)(")')
+
+
+def _located(html: Markup, video: object) -> Markup:
+    """Image paths relative to the source folder (they are written relative to the
+    notes file); :func:`deckpress.printing.render_html` then embeds the files."""
+    if video is None or "<img" not in html:
+        return html
+    folder = posixpath.dirname(video.loc.file)
+    return Markup(
+        _IMG_SRC.sub(
+            lambda m: f"{m.group(1)}{posixpath.join(folder, m.group(2))}{m.group(3)}", html
+        )
+    )
 
 
 _shared: dict[Path | None, jinja2.Environment] = {}
