@@ -51,13 +51,53 @@ from .syntax import (
 
 _MARKER_SRC = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
 # Raw HTML that only wraps or spaces content: labels and separators, never content.
-_DETAILS_OPEN = re.compile(
-    r"^\s*(?:<details\b[^>]*>\s*)?(?:<summary\b[^>]*>[^<]*</summary>\s*)?$", re.IGNORECASE
-)
 _DETAILS_CLOSE = re.compile(r"^\s*</details>\s*$", re.IGNORECASE)
 _EMPTY_HTML = re.compile(
     r"^\s*(?:<(?:div|span|p|br|hr)\b[^>]*/?>\s*(?:</(?:div|span|p)>)?\s*)+$", re.IGNORECASE
 )
+_COMMENT = re.compile(r"\s*<!--.*?-->\s*", re.DOTALL)
+_ANSWER_SUMMARY = re.compile(
+    r"^\W*(?:click\s+(?:here\s+)?to\s+)?(?:show|reveal|see|view|open|toggle|expand)?\s*(?:the\s+)?"
+    r"(?:answers?|ans|a|solutions?|réponses?|antwort|lösung|respuesta|solución|resposta|ответ|答案)?"
+    r"\W*$",
+    re.IGNORECASE,
+)
+_DETAILS_PARTS = re.compile(
+    r"^\s*<details\b[^>]*>\s*(?:<summary\b[^>]*>(?P<summary>.*?)</summary>)?"
+    r"(?P<inner>.*?)(?P<close></details>\s*)?$",
+    re.IGNORECASE | re.DOTALL,
+)
+_SUMMARY_ONLY = re.compile(
+    r"^\s*<summary\b[^>]*>(?P<summary>.*?)</summary>(?P<inner>.*?)(?P<close></details>\s*)?$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class _Details:
+    summary: str
+    """The summary's HTML, ``""`` when there is none."""
+    inner: str | None
+    """What the block holds after the summary when it also closes, else ``None``."""
+
+
+def _details(text: str) -> _Details | None:
+    """``<details>``/``<summary>`` opening an HTML block, split into its parts."""
+    m = _DETAILS_PARTS.match(text) or _SUMMARY_ONLY.match(text)
+    if m is None:
+        return None
+    inner = m.group("inner")
+    if m.group("close") is None:
+        if inner.strip():
+            return None  # HTML that only starts with <details>: not ours to read
+        return _Details((m.group("summary") or "").strip(), None)
+    return _Details((m.group("summary") or "").strip(), inner)
+
+
+def _plain_html(fragment: str) -> str:
+    return re.sub(r"<[^>]+>", "", fragment).strip()
+
+
 _IMAGE_SRC = re.compile(r"!\[[^\]\n]*\]\(\s*(<[^>\n]*>|[^)\n]*?)(?:\s+\"[^\"\n]*\")?\s*\)")
 
 # Markdown-it with the syntax people use in notes: math (so `$a*b*c$` is not
@@ -241,29 +281,46 @@ def _unit_mode(rec: Recogniser, files: list[tuple[list[Token], str]]) -> UnitMod
     headings = [h for tokens, _ in files for h in _headings(tokens)]
     if rec.unit_heading:
         return UnitMode("level", level=rec.unit_heading)
-    words = Counter()
+    words: Counter[str] = Counter()
+    numbers: dict[str, list[int]] = {}
     for _, text in headings:
         unit = rec.word_unit(text)
         if unit and unit.word:
             words[unit.word.casefold()] += 1
+            numbers.setdefault(unit.word.casefold(), []).append(unit.number or 0)
     if words:
         configured = rec.unit_words[0].casefold() if rec.unit_word_configured else None
         if configured and configured in words:
             word = configured
         else:
+            # the most frequent word whose numbers do not repeat: "### Part 1" under every
+            # "## Lecture N" numbers parts of a lecture, not units
             order = [w.casefold() for w in rec.unit_words]
-            word = max(words, key=lambda w: (words[w], -order.index(w) if w in order else -99))
+            word = max(
+                words,
+                key=lambda w: (
+                    len(set(numbers[w])) == len(numbers[w]),
+                    words[w],
+                    -order.index(w) if w in order else -99,
+                ),
+            )
         return UnitMode("word", word=word)
     numbered = Counter(level for level, text in headings if rec.numbered_unit(text))
     if numbered:
         level = max(numbered, key=lambda lv: (numbered[lv], -lv))
         return UnitMode("numbered", level=level)
-    plain = Counter(
-        level
-        for level, text in headings
-        if not rec.section(text) and heading_question(text) is None
-    )
-    several = {lv: n for lv, n in plain.items() if n >= 2} or dict(plain)
+    titles: dict[int, list[str]] = {}
+    for level, text in headings:
+        if not rec.section(text) and heading_question(text) is None:
+            titles.setdefault(level, []).append(text.strip().casefold())
+    # the most frequent level whose titles do not repeat ("### Intuition" under every unit
+    # names a sub-section, not a unit); else the most frequent level
+    distinct = {lv: len(t) for lv, t in titles.items() if len(t) >= 2 and len(set(t)) == len(t)}
+    if distinct:
+        return UnitMode("level", level=max(distinct, key=lambda lv: (distinct[lv], -lv)))
+    several = {lv: len(t) for lv, t in titles.items() if len(t) >= 2} or {
+        lv: len(t) for lv, t in titles.items()
+    }
     if several:
         level = max(several, key=lambda lv: (several[lv], -lv))
         return UnitMode("level", level=level)
@@ -649,40 +706,71 @@ class _FileParser:
                 self.html(token, start, k)
                 self.run(_md.parse("\n".join(self.lines[k:end])), offset=k, stop=end)
                 return
-        q = self.open_question
         if _DETAILS_CLOSE.match(text):
             self.mark(start, end, "markup")
+            q = self.open_question
             if q is not None and q.details == "open":
                 q.details = "closed"
                 q.closed = True
             return
-        if "<details" in text.lower() or "<summary" in text.lower():
-            if _DETAILS_OPEN.match(" ".join(line.strip() for line in body)):
-                self.mark(start, end, "markup")
-                if q is not None and q.details == "":
-                    self.open_details(q)
-                return
-            # <details><summary>…</summary> answer </details> with no blank line inside
-            opener = next(
-                (
-                    k
-                    for k in (1, 2)
-                    if k < end - start
-                    and _DETAILS_OPEN.match(" ".join(x.strip() for x in body[:k]))
-                ),
-                0,
-            )
-            if opener and q is not None and q.details == "" and _DETAILS_CLOSE.match(body[-1]):
-                self.mark(start, start + opener, "markup")
-                self.open_details(q)
-                self.content(start + opener, end - 1)
-                self.mark(end - 1, end, "markup")
-                q.details, q.closed = "closed", True
-                return
+        details = _details(text)
+        if details is not None:
+            self.details(details, start, end)
+            return
+        if _COMMENT.fullmatch(text):
+            self.mark(start, end, "markup")
+            self.warn(start, "HTML comment: not shown on cards or printouts")
+            return
         if _EMPTY_HTML.match(text):
             self.separator(start, end)
             return
         self.content(start, end)
+
+    def details(self, found: _Details, start: int, end: int) -> None:
+        """``<details><summary>S</summary> … </details>``, opened here (and maybe closed).
+
+        The summary decides: an answer label (``Answer``, ``Show answer``, ``Solution``)
+        hides the answer of the question above, and what stood between that question and
+        ``<details>`` (code, options) belongs to the question; a question (``…?``, ``Q1.``)
+        is a question whose answer is inside; anything else is context.
+        """
+        q = self.open_question
+        summary = found.summary
+        asked = None
+        if summary and not _ANSWER_SUMMARY.match(_plain_html(summary)) and self.unit:
+            plain = _plain_html(summary)
+            asked = question_line(plain) or (
+                QuestionLine("", plain, "") if plain.rstrip().endswith("?") else None
+            )
+        if asked is not None:
+            self.start_question(asked, start, start + 1)
+            q = self.open_question
+            assert q is not None
+            q.details = "open"
+        elif summary and not _ANSWER_SUMMARY.match(_plain_html(summary)):
+            # a fold of extra material: context, never the answer of the question above
+            self.close_question()
+            if self.unit is not None:
+                self.unit.section = "context"
+            self.content(start, end)
+            return
+        else:
+            self.mark(start, start + 1, "markup")
+            if q is not None and q.details == "":
+                self.open_details(q)
+        if found.inner is None:  # the answer follows in markdown blocks
+            self.mark(start, end, "markup")
+            return
+        # <details><summary>…</summary> answer </details> in one HTML block
+        q = self.open_question
+        if q is not None and q.details == "open" and found.inner.strip():
+            q.answer = _Text(end - 1, found.inner.strip(), end)
+            q.details, q.closed = "closed", True
+            self.mark(start, end, "cards")
+        elif found.inner.strip():
+            self.content(start, end)
+        else:
+            self.mark(start, end, "markup")
 
     def open_details(self, q: _Question) -> None:
         """Everything between the question and ``<details>`` is part of the question."""

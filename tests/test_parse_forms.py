@@ -214,3 +214,76 @@ def test_unit_with_only_context_is_a_warning_not_an_error():
     assert result.errors == []
     assert any("no key points and no questions" in w.message for w in result.warnings)
     assert result.notes.units[0].context[0].text == "Just prose."
+
+
+@pytest.mark.parametrize(
+    ("block", "questions", "context"),
+    [
+        # a question in the summary: the answer is inside
+        (
+            "**Interview Questions**\n\n<details>\n<summary>What does cleanup do?</summary>\n\n"
+            "It runs on unmount.\n\n</details>",
+            [("What does cleanup do?", "It runs on unmount.")],
+            [],
+        ),
+        # a fold of extra material after an answer is context, not the answer
+        (
+            "**Q1. What is a commit?**\nA snapshot.\n\n<details>\n<summary>Extra: objects"
+            "</summary>\n\nObjects are content-addressed.\n\n</details>",
+            [("What is a commit?", "A snapshot.")],
+            ["<details>\n<summary>Extra: objects</summary>", "Objects are content-addressed."],
+        ),
+        # all on one line
+        (
+            "**Quiz**\n\n**1. What is len([])?**\n\n<details><summary>Answer</summary>0</details>",
+            [("What is len([])?", "0")],
+            [],
+        ),
+        # a labelled question in bold inside the summary
+        (
+            "<details><summary><b>Q1. What does rebase do?</b></summary>\n\nReplays commits."
+            "\n\n</details>",
+            [("What does rebase do?", "Replays commits.")],
+            [],
+        ),
+    ],
+)
+def test_details_blocks(block, questions, context):
+    found, result = units(f"## Lecture 1: A\n\n{block}\n")
+    assert [(q.prompt, q.answer) for q in found[0].questions] == questions
+    assert [c.text for c in found[0].context] == context
+    assert result.coverage.ignored == 0
+
+
+def test_html_comments_are_left_out_with_a_warning():
+    found, result = units("## Lecture 1: A\n\n**Q1. X?**\nY.\n\n<!-- TODO: diagrams -->\n")
+    assert found[0].context == () and found[0].questions[0].answer == "Y."
+    assert any("HTML comment" in w.message and w.line == 6 for w in result.warnings)
+
+
+def test_a_label_and_a_question_over_a_display_formula():
+    text = "## Video 1 — M\n\n**Interview Questions**\n**Q1. Write it?**\n$$\nx^2\n$$\nSo.\n"
+    found, _ = units(text)
+    assert [(q.prompt, q.answer) for q in found[0].questions] == [("Write it?", "$$\nx^2\n$$\nSo.")]
+
+
+def test_the_unit_word_is_the_one_whose_numbers_do_not_repeat():
+    text = "".join(
+        f"## Lecture {n}: L{n}\n\n### Part 1 — a\n\n- x\n\n### Part 2 — b\n\n**Q1. Why?**\nSo.\n\n"
+        for n in (1, 2, 3)
+    )
+    found, _ = units(text)
+    assert [(u.unit_word, u.number) for u in found] == [
+        ("Lecture", 1),
+        ("Lecture", 2),
+        ("Lecture", 3),
+    ]
+
+
+def test_repeated_sub_section_titles_are_not_units():
+    text = "".join(
+        f"## Topic {t}\n\n### Intuition\n\nText.\n\n### Example\n\nMore.\n\n**Q1. Why?**\nSo.\n\n"
+        for t in ("alpha", "beta")
+    )
+    found, _ = units(text)
+    assert [u.title for u in found] == ["Topic alpha", "Topic beta"]
