@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: build test bench lint clean
+.PHONY: build test bench lint clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,17 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 build: $(VENV)/.installed
 	$(BIN)/deckpress build
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check deckpress tests bench
 	$(BIN)/pytest -q
+
+# Headless Chromium for the screenshot test of dist/cards.html, only if missing; when
+# apt-get cannot install it (not root, offline) that test is skipped and says why.
+chromium:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+	  || command -v google-chrome >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq chromium) \
+	  || echo "chromium could not be installed: the screenshot test will be skipped"
 
 # The benchmark suite; writes bench/RESULTS.md. Needs pandoc for the baseline, and
 # measures with HarfBuzz's font subsetter (WeasyPrint uses it when installed).
