@@ -11,6 +11,7 @@ page itself is ``templates/preview.html`` (overridable like the others).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections import defaultdict
@@ -196,7 +197,9 @@ def _with_media(card: Card, media: dict[str, str]) -> Card:
     return Card(card.ord, Face(fix(card.front.html)), Face(fix(card.back.html)))
 
 
+@functools.lru_cache(maxsize=4096)
 def _relative(path: Path, out: Path) -> str:
+    """``path`` as a link from a page in ``out`` (cached: every card of a file asks)."""
     return Path(os.path.relpath(path.resolve(), out.resolve())).as_posix()
 
 

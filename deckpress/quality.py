@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -345,34 +345,59 @@ def near_duplicates(course: Course) -> list[Weak]:
     questions, by rapidfuzz's ``token_sort_ratio`` over content words; see
     :data:`DUPLICATE_SIMILARITY`.
     """
-    from rapidfuzz import fuzz
-
     points = [(u, p.loc, p.text) for u in course.units for p in u.key_points]
     questions = [(u, q.loc, f"{q.prompt} {q.answer}") for u in course.units for q in u.questions]
     found = []
     for cards in (points, questions):
-        words = [content_words(_plain(text)) for _, _, text in cards]
-        for b in range(len(cards)):
-            best = None
-            for a in range(b):
-                if cards[a][0].number == cards[b][0].number or not words[a] or not words[b]:
-                    continue
-                score = fuzz.token_sort_ratio(words[a], words[b])
-                if score >= DUPLICATE_SIMILARITY and (best is None or score > best[0]):
-                    best = (score, a)
-            if best is not None:
-                score, a = best
-                unit = cards[a][0]
-                found.append(
-                    Weak(
-                        "duplicate",
-                        cards[b][1],
-                        f"near-duplicate of {cards[a][1]} ({unit.label or unit.title}, "
-                        f"similarity {score:.0f}); similar cards interfere: merge them, or make "
-                        "each ask what sets it apart",
-                    )
+        for b, (a, score) in _most_similar_earlier([(u.number, text) for u, _, text in cards]):
+            unit = cards[a][0]
+            found.append(
+                Weak(
+                    "duplicate",
+                    cards[b][1],
+                    f"near-duplicate of {cards[a][1]} ({unit.label or unit.title}, "
+                    f"similarity {score:.0f}); similar cards interfere: merge them, or make "
+                    "each ask what sets it apart",
                 )
+            )
     return found
+
+
+def _most_similar_earlier(
+    cards: Sequence[tuple[int, str]],
+) -> Iterable[tuple[int, tuple[int, float]]]:
+    """``(b, (a, score))`` for each card ``b`` (``(unit number, markdown)``) with an earlier
+    card ``a`` of another unit scoring at least :data:`DUPLICATE_SIMILARITY`, the best one.
+
+    ``token_sort_ratio`` is ``ratio`` of the sorted words, so the words are sorted once
+    here. Only cards sharing a word are compared, and only through each card's rarer half
+    of its words ("prefix filtering": two cards sharing at least half their words share
+    one of those), so a large course is not compared pair by pair.
+    """
+    from rapidfuzz import fuzz, process
+
+    words = [sorted(set(content_words(_plain(text)).split())) for _, text in cards]
+    sorted_text = [" ".join(sorted(content_words(_plain(text)).split())) for _, text in cards]
+    frequency = Counter(word for ws in words for word in ws)
+    index: dict[str, list[int]] = defaultdict(list)
+    for b, ws in enumerate(words):
+        rare = sorted(ws, key=lambda w: (frequency[w], w))[: len(ws) // 2 + 1]
+        candidates = sorted({a for w in rare for a in index[w] if cards[a][0] != cards[b][0]})
+        for w in rare:
+            index[w].append(b)
+        if not candidates:
+            continue
+        matches = process.extract(
+            sorted_text[b],
+            [sorted_text[a] for a in candidates],
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=DUPLICATE_SIMILARITY,
+            limit=None,
+        )
+        if matches:
+            score, i = max((score, -i) for _, score, i in matches)
+            yield b, (candidates[-i], score)
 
 
 # --------------------------------------------------------------------------
