@@ -20,15 +20,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .config import CardsCheck
 from .errors import Diagnostic
 from .model import Course, KeyPoint, Location, Question, Unit
 
-ENUMERATION_ITEMS = 4
-"""One blank hiding this many items or more is an enumeration (rules 9 and 10)."""
+ENUMERATION_ITEMS = CardsCheck.enumeration_items
+"""One blank hiding this many items or more is an enumeration (rules 9 and 10); by default,
+``cards.enumeration_items`` in course.yaml."""
 ITEM_MAX_WORDS = 5
 """Comma-separated parts longer than this are clauses of a sentence, not list items."""
-DUPLICATE_SIMILARITY = 67.0
-"""rapidfuzz ``token_sort_ratio`` (0–100) of two cards' content words at or above which
+DUPLICATE_SIMILARITY = CardsCheck.duplicate_similarity
+"""The default of ``cards.duplicate_similarity``: rapidfuzz ``token_sort_ratio`` (0–100) of two cards' content words at or above which
 they are near-duplicates. Measured on ``source/`` (251 key points, 168 questions
 with their answers): the 8 pairs scoring 67 or more across units all say the same
 thing twice (e.g. "Self-attention computes token-to-token relevance within the same
@@ -37,12 +39,12 @@ sequence." / "“Self” = attention within the same sequence"); the highest pai
 dZ, dW, db …") does not."""
 
 RULES: dict[str, tuple[str, str]] = {
-    "whole": ("whole-bullet blank", "whole-bullet blanks"),
+    "whole-bullet": ("whole-bullet blank", "whole-bullet blanks"),
     "enumeration": ("enumeration", "enumerations"),
     "not-a-fact": ("not a fact", "not facts"),
-    "dangling": ("dangling reference", "dangling references"),
+    "dangling-reference": ("dangling reference", "dangling references"),
     "two-part": ("two-part question", "two-part questions"),
-    "duplicate": ("near-duplicate", "near-duplicates"),
+    "near-duplicate": ("near-duplicate", "near-duplicates"),
 }
 """Rule id -> (singular, plural) as the summary line names them, in report order."""
 
@@ -65,14 +67,18 @@ class Weak:
 
 
 def weak_cards(course: Course) -> tuple[Weak, ...]:
-    """Every weak card of the course, in course order (duplicates at their second card)."""
+    """Every weak card of the course, in course order (duplicates at their second card),
+    as ``cards:`` in course.yaml asks (rules to ignore, thresholds)."""
+    settings = course.config.cards
     found: list[Weak] = []
     for unit in course.units:
         for point in unit.key_points:
-            found.extend(key_point_findings(point, unit))
+            found.extend(key_point_findings(point, unit, settings.enumeration_items))
         for question in unit.questions:
             found.extend(question_findings(question))
-    found.extend(near_duplicates(course))
+    if "near-duplicate" not in settings.ignore:
+        found.extend(near_duplicates(course, settings.duplicate_similarity))
+    found = [w for w in found if w.rule not in settings.ignore]
     order = {loc: i for i, loc in enumerate(_card_locations(course))}
     rules = list(RULES)
     return tuple(sorted(found, key=lambda w: (order.get(w.loc, 0), rules.index(w.rule))))
@@ -100,14 +106,14 @@ def _card_locations(course: Course) -> Iterable[Location]:
 # Key points
 
 
-def key_point_findings(point: KeyPoint, unit: Unit) -> list[Weak]:
+def key_point_findings(point: KeyPoint, unit: Unit, items: int = ENUMERATION_ITEMS) -> list[Weak]:
     """The whole-bullet, enumeration and not-a-fact rules for one bullet's cloze."""
     cue, hidden = cloze_view(point.text)
     found = []
     if not _has_words(cue):
         found.append(
             Weak(
-                "whole",
+                "whole-bullet",
                 point.loc,
                 "the whole key point is one blank, so the front shows [...] and no cue; "
                 "start it with a short term (`Padding: controls …`) or keep a cue outside "
@@ -115,14 +121,14 @@ def key_point_findings(point: KeyPoint, unit: Unit) -> list[Weak]:
             )
         )
     for text in hidden:
-        items = enumeration(text)
-        if items:
-            shown = ", ".join(items[:3]) + ", …"
+        hidden_items = enumeration(text, items)
+        if hidden_items:
+            shown = ", ".join(hidden_items[:3]) + ", …"
             found.append(
                 Weak(
                     "enumeration",
                     point.loc,
-                    f"one blank hides {len(items)} items ({shown}); recalling a set at once "
+                    f"one blank hides {len(hidden_items)} items ({shown}); recalling a set at once "
                     "is hard: give each item its own key point, or ask for one step at a time",
                 )
             )
@@ -156,8 +162,8 @@ def cloze_view(text: str) -> tuple[str, list[str]]:
     return _html_text(_CLOZE.sub(" ", field)), hidden
 
 
-def enumeration(text: str) -> list[str]:
-    """The items of a set or chain of :data:`ENUMERATION_ITEMS` or more, else ``[]``.
+def enumeration(text: str, least: int = ENUMERATION_ITEMS) -> list[str]:
+    """The items of a set or chain of ``least`` items or more, else ``[]``.
 
     ``a, b, c, d`` (also ``… and d``), ``a → b → c → d`` and ``a; b; c; d``;
     parentheses are ignored (``better init (Xavier/He)`` is one item).
@@ -170,14 +176,14 @@ def enumeration(text: str) -> list[str]:
         flat = stripped
     for separator in (r"→|->|⟶|⇒|=>|➔", r";"):
         items = [i.strip() for i in re.split(separator, flat) if i.strip()]
-        if len(items) >= ENUMERATION_ITEMS:
+        if len(items) >= least:
             return items
     items = [i.strip() for i in flat.split(",")]
     if len(items) > 1:
         last = re.split(r"\s+(?:and|or|&)\s+", items.pop())
         items.extend(last)
     items = [re.sub(r"^(?:and|or)\s+", "", i) for i in items if i]
-    if len(items) >= ENUMERATION_ITEMS and all(len(i.split()) <= ITEM_MAX_WORDS for i in items):
+    if len(items) >= least and all(len(i.split()) <= ITEM_MAX_WORDS for i in items):
         return items
     return []
 
@@ -249,7 +255,7 @@ def question_findings(question: Question) -> list[Weak]:
     if dangling:
         found.append(
             Weak(
-                "dangling",
+                "dangling-reference",
                 question.loc,
                 f"the question starts with {dangling!r}, which refers to nothing on the card "
                 "(cards are reviewed alone and shuffled); name what it means",
@@ -338,7 +344,7 @@ def content_words(text: str) -> str:
     return " ".join(w for w in words if w not in _STOPWORDS)
 
 
-def near_duplicates(course: Course) -> list[Weak]:
+def near_duplicates(course: Course, threshold: float = DUPLICATE_SIMILARITY) -> list[Weak]:
     """Cards of different units that ask the same thing (rule 11, combat interference).
 
     Key points are compared with key points, questions (with their answers) with
@@ -349,11 +355,12 @@ def near_duplicates(course: Course) -> list[Weak]:
     questions = [(u, q.loc, f"{q.prompt} {q.answer}") for u in course.units for q in u.questions]
     found = []
     for cards in (points, questions):
-        for b, (a, score) in _most_similar_earlier([(u.number, text) for u, _, text in cards]):
+        pairs = _most_similar_earlier([(u.number, text) for u, _, text in cards], threshold)
+        for b, (a, score) in pairs:
             unit = cards[a][0]
             found.append(
                 Weak(
-                    "duplicate",
+                    "near-duplicate",
                     cards[b][1],
                     f"near-duplicate of {cards[a][1]} ({unit.label or unit.title}, "
                     f"similarity {score:.0f}); similar cards interfere: merge them, or make "
@@ -364,10 +371,10 @@ def near_duplicates(course: Course) -> list[Weak]:
 
 
 def _most_similar_earlier(
-    cards: Sequence[tuple[int, str]],
+    cards: Sequence[tuple[int, str]], threshold: float
 ) -> Iterable[tuple[int, tuple[int, float]]]:
     """``(b, (a, score))`` for each card ``b`` (``(unit number, markdown)``) with an earlier
-    card ``a`` of another unit scoring at least :data:`DUPLICATE_SIMILARITY`, the best one.
+    card ``a`` of another unit scoring at least ``threshold``, the best one.
 
     ``token_sort_ratio`` is ``ratio`` of the sorted words, so the words are sorted once
     here. Only cards sharing a word are compared, and only through each card's rarer half
@@ -392,7 +399,7 @@ def _most_similar_earlier(
             [sorted_text[a] for a in candidates],
             scorer=fuzz.ratio,
             processor=None,
-            score_cutoff=DUPLICATE_SIMILARITY,
+            score_cutoff=threshold,
             limit=None,
         )
         if matches:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from deckpress.cli import main
+from deckpress.config import CARD_RULES
 from deckpress.load import load_course
 from deckpress.model import Location, Unit
 from deckpress.quality import (
+    RULES,
     cloze_view,
     dangling_reference,
     enumeration,
@@ -110,14 +113,14 @@ def test_card_shapes_fixture():
     weak = weak_cards(load_course(SHAPES).course)
     found = {(w.rule, w.loc.line) for w in weak}
     assert found == {
-        ("whole", 6),  # Padding controls …
+        ("whole-bullet", 6),  # Padding controls …
         ("enumeration", 7),  # Fixes: five items
         ("two-part", 12),  # KV caching and why …
-        ("dangling", 15),  # Why is this especially relevant on GPUs?
+        ("dangling-reference", 15),  # Why is this especially relevant on GPUs?
         ("enumeration", 20),  # Course map: ANN → CNN → RNN → Transformers
-        ("whole", 21),  # Optimizers: + nested list
-        ("whole", 25),  # Config example: + code
-        ("whole", 29),  # This video is mostly a recap …
+        ("whole-bullet", 21),  # Optimizers: + nested list
+        ("whole-bullet", 25),  # Config example: + code
+        ("whole-bullet", 29),  # This video is mostly a recap …
         ("not-a-fact", 29),
         ("two-part", 32),  # Adam: what, and when …
     }
@@ -186,3 +189,40 @@ To keep border pixels in play.
     )
     assert result.exit_code == 0, result.output
     assert "cards: 0 weak" in result.stdout
+
+
+# --------------------------------------------------------------------------
+# cards: in course.yaml
+
+
+def test_rules_are_the_ones_course_yaml_names():
+    assert tuple(RULES) == CARD_RULES
+
+
+def test_course_yaml_ignores_rules_and_sets_thresholds(tmp_path):
+    source = tmp_path / "source"
+    shutil.copytree(SHAPES, source)
+    config = source / "course.yaml"
+    config.write_text(
+        config.read_text("utf-8")
+        + "cards:\n  ignore: [whole-bullet, two-part]\n  enumeration_items: 3\n",
+        "utf-8",
+    )
+    weak = weak_cards(load_course(source).course)
+    rules = {w.rule for w in weak}
+    assert "whole-bullet" not in rules and "two-part" not in rules
+    # three items are now an enumeration: "w ← w + yx, b ← b + y" after "when misclassified"
+    assert ("enumeration", 8) in {(w.rule, w.loc.line) for w in weak}
+
+
+def test_course_yaml_unknown_rule_is_an_error(tmp_path):
+    source = tmp_path / "source"
+    shutil.copytree(SHAPES, source)
+    config = source / "course.yaml"
+    config.write_text(config.read_text("utf-8") + "cards:\n  ignore: [whole-bulet]\n", "utf-8")
+    result = CliRunner().invoke(main, ["check", "--source", str(source)])
+    assert result.exit_code == 1
+    assert (
+        "course.yaml:8: cards.ignore: unknown rule 'whole-bulet'; did you mean 'whole-bullet'?"
+        in (result.output)
+    )
