@@ -309,19 +309,21 @@ def check(source: Path, as_json: bool, strict: bool = False) -> None:
     from .quality import weak_cards
 
     check_source(source)
-    loaded = load_course(source, display=_shown(source))
+    shown = _shown(source)
+    loaded = load_course(source, display=shown)
+    weak = weak_cards(loaded.course)
+    found = tuple(w.diagnostic(shown) for w in weak)
     if as_json:
         import json
 
         from .export import notes_json
 
-        click.echo(
-            json.dumps(notes_json(loaded.notes, loaded.warnings), ensure_ascii=False, indent=1)
-        )
+        data = notes_json(loaded.notes, loaded.warnings)
+        data["weak_cards"] = [w.json() for w in weak]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        if strict and found:
+            raise SystemExit(1)
         return
-    shown = _shown(source)
-    weak = weak_cards(loaded.course)
-    found = tuple(w.diagnostic(shown) for w in weak)
     if strict and found:
         _print_warnings(loaded.warnings)
         click.echo(weak_summary(weak))

@@ -60,6 +60,15 @@ class Weak:
     message: str
     """What is weak and how to fix it."""
 
+    def json(self) -> dict[str, str | int]:
+        """For ``check --json``: ``{"rule", "file", "line", "message"}``."""
+        return {
+            "rule": self.rule,
+            "file": self.loc.file,
+            "line": self.loc.line,
+            "message": self.message,
+        }
+
     def diagnostic(self, shown: str) -> Diagnostic:
         """As a ``file:line`` warning; ``shown`` is the source folder as the user typed it."""
         where = f"{shown}/{self.loc.file}" if shown else self.loc.file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -226,3 +227,15 @@ def test_course_yaml_unknown_rule_is_an_error(tmp_path):
         "course.yaml:8: cards.ignore: unknown rule 'whole-bulet'; did you mean 'whole-bullet'?"
         in (result.output)
     )
+
+
+def test_check_json_lists_weak_cards():
+    result = CliRunner().invoke(main, ["check", "--source", str(SHAPES), "--json"])
+    assert result.exit_code == 0, result.output
+    weak = json.loads(result.stdout)["weak_cards"]
+    assert {"rule": "dangling-reference", "file": "notes.md", "line": 15} == {
+        k: v for k, v in weak[3].items() if k != "message"
+    }
+    assert len(weak) == 10
+    strict = CliRunner().invoke(main, ["check", "--source", str(SHAPES), "--json", "--strict"])
+    assert strict.exit_code == 1 and json.loads(strict.stdout)["weak_cards"] == weak
