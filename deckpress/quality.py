@@ -125,8 +125,8 @@ def key_point_findings(point: KeyPoint, unit: Unit, items: int = ENUMERATION_ITE
                 "whole-bullet",
                 point.loc,
                 "the whole key point is one blank, so the front shows [...] and no cue; "
-                "start it with a short term (`Padding: controls …`) or keep a cue outside "
-                "the blank",
+                "start it with a short term and a colon ('Padding: controls …') so only the "
+                "rest is hidden",
             )
         )
     for text in hidden:
