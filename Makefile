@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: build test bench lint clean
+.PHONY: build test bench lint clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,17 @@ $(ANKI_DESKTOP)/bin/anki:
 	$(ANKI_DESKTOP)/bin/pip install -q 'aqt[qt]==26.9.3' 'anki==26.9.3' \
 	  || echo "warning: Anki desktop could not be installed; the sync tests will be skipped"
 
-test: $(VENV)/.installed-test $(ANKI_DESKTOP)/bin/anki
+test: $(VENV)/.installed-test $(ANKI_DESKTOP)/bin/anki chromium
 	$(BIN)/ruff check deckpress tests bench
 	$(BIN)/pytest -q
+
+# Headless Chromium for the screenshot test of dist/cards.html, only if missing; when
+# apt-get cannot install it (not root, offline) that test is skipped and says why.
+chromium:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+	  || command -v google-chrome >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq chromium) \
+	  || echo "chromium could not be installed: the screenshot test will be skipped"
 
 # The benchmark suite; writes bench/RESULTS.md. Needs pandoc for the baseline, and
 # measures with HarfBuzz's font subsetter (WeasyPrint uses it when installed).

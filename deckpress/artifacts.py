@@ -5,6 +5,8 @@ Kept free of imports: the CLI reads it on the fast (no-op) path.
 
 ARTIFACTS: dict[str, str] = {
     "deck": "deckpress.deck",
+    # after the deck: the preview reads the cloze numbers the deck just saved in the lock file
+    "cards": "deckpress.preview",
     "cheatsheet": "deckpress.cheatsheet",
     "handouts": "deckpress.handouts",
 }

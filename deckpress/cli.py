@@ -352,27 +352,48 @@ def init(folder: Path, force: bool) -> None:
     is_flag=True,
     help="Print the parsed notes as JSON on stdout (units, key points, questions, context).",
 )
-def check(source: Path, as_json: bool) -> None:
-    """Parse and validate the notes; print a summary (exit 1 on problems)."""
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Weak cards (whole-bullet blanks, enumerations, two-part questions …) are errors.",
+)
+def check(source: Path, as_json: bool, strict: bool = False) -> None:
+    """Parse and validate the notes; print a summary (exit 1 on problems).
+
+    Weak cards are warnings, or errors with --strict.
+    """
+    from .errors import ContentError
     from .load import load_course
+    from .quality import summary as weak_summary
+    from .quality import weak_cards
 
     check_source(source)
-    loaded = load_course(source, display=_shown(source))
+    shown = _shown(source)
+    loaded = load_course(source, display=shown)
+    weak = weak_cards(loaded.course)
+    found = tuple(w.diagnostic(shown) for w in weak)
     if as_json:
         import json
 
         from .export import notes_json
 
-        click.echo(
-            json.dumps(notes_json(loaded.notes, loaded.warnings), ensure_ascii=False, indent=1)
-        )
+        data = notes_json(loaded.notes, loaded.warnings)
+        data["weak_cards"] = [w.json() for w in weak]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        if strict and found:
+            raise SystemExit(1)
         return
-    _print_warnings(loaded.warnings)
-    click.echo(summary(loaded))
+    if strict and found:
+        _print_warnings(loaded.warnings)
+        click.echo(weak_summary(weak))
+        raise ContentError(found)
+    _print_warnings(loaded.warnings + found)
+    click.echo(summary(loaded, weak_summary(weak), len(found)))
 
 
-def summary(loaded) -> str:
-    """A one-screen table (units, questions and key points per topic) and the coverage line."""
+def summary(loaded, cards: str = "", weak: int = 0) -> str:
+    """A one-screen table (units, questions and key points per topic), the coverage line
+    and ``cards`` (the weak-cards line; ``weak`` of the warnings are weak cards)."""
     course = loaded.course
     word = next((u.unit_word.lower() for u in course.units if u.unit_word), "unit")
     rows = [
@@ -402,5 +423,7 @@ def summary(loaded) -> str:
         f"lines: {cov.cards} on cards, {cov.context} shown as context or front matter, "
         f"{cov.markup} labels and separators, {cov.ignored} ignored"
     )
-    lines.append(f"* focus topic. {len(loaded.warnings)} warning(s). OK.")
+    if cards:
+        lines.append(cards)
+    lines.append(f"* focus topic. {len(loaded.warnings) + weak} warning(s). OK.")
     return "\n".join(lines)

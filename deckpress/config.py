@@ -73,6 +73,29 @@ class PrintConfig:
     )
 
 
+CARD_RULES = (
+    "whole-bullet",
+    "enumeration",
+    "not-a-fact",
+    "dangling-reference",
+    "two-part",
+    "near-duplicate",
+)
+"""The weak-card rules of :mod:`deckpress.quality`, as ``cards.ignore`` names them."""
+
+
+@dataclass(frozen=True)
+class CardsCheck:
+    """``cards:`` — which weak-card warnings ``check`` gives (see :mod:`deckpress.quality`)."""
+
+    ignore: tuple[str, ...] = ()
+    """Rules (from :data:`CARD_RULES`) not to warn about."""
+    enumeration_items: int = 4
+    """One blank hiding this many items or more is an enumeration."""
+    duplicate_similarity: float = 67.0
+    """Similarity (0–100) from which two cards are near-duplicates."""
+
+
 @dataclass(frozen=True)
 class NotesSyntax:
     """How the notes are written, beyond what the parser recognises by itself.
@@ -112,6 +135,8 @@ class CourseConfig:
     """Where the config was read from."""
     notes: NotesSyntax = field(default_factory=NotesSyntax)
     """How the notes are written (``unit:``, ``units:``, ``labels:``)."""
+    cards: CardsCheck = field(default_factory=CardsCheck)
+    """Which weak-card warnings ``check`` gives (``cards:``)."""
 
     @property
     def deck_slug(self) -> str:
@@ -371,12 +396,24 @@ def _parse_range(value: Any) -> tuple[int, int] | None:
     return None
 
 
-TOP_KEYS = ("title", "deck", "tag", "templates", "unit", "units", "labels", "topics", "print")
+TOP_KEYS = (
+    "title",
+    "deck",
+    "tag",
+    "templates",
+    "unit",
+    "units",
+    "labels",
+    "topics",
+    "print",
+    "cards",
+)
 TOPIC_KEYS = ("title", "units", "videos", "focus", "handout_answers")
 UNITS_KEYS = ("heading",)
 LABEL_KEYS = ("key_points", "questions")
 PRINT_KEYS = ("paper", "min_font_pt", "max_font_pt", "fonts", "cheatsheet", "handouts")
 SHEET_KEYS = ("answers", "columns", "landscape")
+CARDS_KEYS = ("ignore", "enumeration_items", "duplicate_similarity")
 
 
 def read_config(
@@ -435,6 +472,7 @@ def read_config(
     topics_broken = len(c.diagnostics) > before or not topics
     print_cfg = _load_print(c, top)
     notes = _load_notes_syntax(c, top)
+    cards = _load_cards_check(c, top)
     config = CourseConfig(
         title=(title or "").strip() or "Untitled course",
         deck=(deck or title or "").strip() or "Untitled course",
@@ -444,6 +482,7 @@ def read_config(
         templates=templates,
         path=path,
         notes=notes,
+        cards=cards,
     )
     return (None if topics_broken else config), c.diagnostics
 
@@ -523,6 +562,40 @@ def _load_topics(c: _Checker, top: _LineDict) -> tuple[TopicConfig, ...]:
         if title and span and span[0] <= span[1]:
             topics.append(TopicConfig(title.strip(), span[0], span[1], focus, answers, data.line))
     return tuple(topics)
+
+
+def _load_cards_check(c: _Checker, top: _LineDict) -> CardsCheck:
+    data = c.mapping(top.get("cards"), "cards", top.lines.get("cards", 1), CARDS_KEYS)
+    defaults = CardsCheck()
+    ignore = c.get(data, "ignore", "cards", (list, str), [])
+    rules = []
+    for rule in [ignore] if isinstance(ignore, str) else ignore:
+        if rule in CARD_RULES:
+            rules.append(rule)
+            continue
+        hint = difflib.get_close_matches(str(rule), CARD_RULES, n=1)
+        c.error(
+            data.lines.get("ignore", data.line),
+            f"cards.ignore: unknown rule {rule!r}; "
+            + (f"did you mean {hint[0]!r}?" if hint else f"rules: {', '.join(CARD_RULES)}"),
+        )
+    items = c.get(
+        data,
+        "enumeration_items",
+        "cards",
+        int,
+        defaults.enumeration_items,
+        check=lambda v: None if v >= 2 else "must be 2 or more",
+    )
+    similarity = c.get(
+        data,
+        "duplicate_similarity",
+        "cards",
+        (int, float),
+        defaults.duplicate_similarity,
+        check=lambda v: None if 0 < v <= 100 else "must be between 0 and 100",
+    )
+    return CardsCheck(tuple(rules), items, float(similarity))
 
 
 def _load_print(c: _Checker, top: _LineDict) -> PrintConfig:

@@ -87,6 +87,7 @@ def test_one_answer_edit_rebuilds_only_what_shows_it(built):
     build(src, out)
     assert changed(before, snapshot(out)) == {
         "100-days-of-deep-learning.apkg",
+        "cards.html",
         "handouts/09-cnn-fundamentals.pdf",
         "handouts.pdf",
     }
@@ -99,6 +100,7 @@ def test_one_answer_edit_rebuilds_only_what_shows_it(built):
     build(src, out)
     assert changed(before, snapshot(out)) == {
         "100-days-of-deep-learning.apkg",
+        "cards.html",
         "handouts/09-cnn-fundamentals.pdf",
         "handouts.pdf",
         "cheatsheet.pdf",
