@@ -53,7 +53,7 @@ def main() -> None:
     if shutil.which("pandoc") is None:
         raise SystemExit("pandoc not found; install it first: apt-get install -y pandoc")
     sys.path.insert(0, str(ROOT))
-    from deckpress.parse import notes_files
+    from deckpress.notes.parse import notes_files
 
     notes = [str(p) for p in notes_files(args.source)]
     # pandoc runs the `weasyprint` command: the one installed beside this Python

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 import click
 
 from . import __version__
-from .artifacts import ARTIFACTS
+from .build.artifacts import ARTIFACTS
 
 if TYPE_CHECKING:
+    from .build.pipeline import BuildOutcome
     from .errors import Diagnostic
-    from .pipeline import BuildOutcome
 
 SOURCE_HELP = "Folder with the notes (*.md) and course.yaml."
 
@@ -157,7 +157,7 @@ def build(
 
     Only what changed is rebuilt; --force rebuilds everything.
     """
-    from .incremental import nothing_changed, options_key
+    from .build.incremental import nothing_changed, options_key
 
     check_source(source)
     only = only or tuple(ARTIFACTS)
@@ -166,7 +166,7 @@ def build(
         if not quiet:
             click.echo(f"{out} is up to date (nothing changed since the last build)")
         return
-    from .pipeline import BuildOptions, run
+    from .build.pipeline import BuildOptions, run
 
     _setup_logging(verbose, quiet)
     with Progress(enabled=not quiet) as progress, os_errors():
@@ -247,8 +247,8 @@ def watch(
     debounce: int,
 ) -> None:
     """Rebuild whenever the notes, course.yaml or templates change (Ctrl-C stops)."""
-    from .pipeline import BuildOptions
-    from .watch import watch as run_watch
+    from .build.pipeline import BuildOptions
+    from .build.watch import watch as run_watch
 
     check_source(source)
     _setup_logging(verbose, quiet)
@@ -305,9 +305,9 @@ def sync(
     new topic's subdeck, removed notes are tagged (or deleted). Review history is
     never touched.
     """
-    from .pipeline import BuildOptions, run
-    from .sync import SyncOptions
-    from .sync import sync as run_sync
+    from .build.pipeline import BuildOptions, run
+    from .deck.sync import SyncOptions
+    from .deck.sync import sync as run_sync
 
     check_source(source)
     _setup_logging(0, True)
@@ -328,8 +328,8 @@ def sync(
 @click.option("--force", is_flag=True, help="Replace an existing course.yaml.")
 def init(folder: Path, force: bool) -> None:
     """Write FOLDER/course.yaml (default: source/) inferred from the notes in it."""
-    from .init import init_course
-    from .load import load_course
+    from .notes.init import init_course
+    from .notes.load import load_course
 
     shown = _shown(folder)
     inferred = init_course(folder, shown, force=force)
@@ -362,10 +362,10 @@ def check(source: Path, as_json: bool, strict: bool = False) -> None:
 
     Weak cards are warnings, or errors with --strict.
     """
+    from .deck.quality import summary as weak_summary
+    from .deck.quality import weak_cards
     from .errors import ContentError
-    from .load import load_course
-    from .quality import summary as weak_summary
-    from .quality import weak_cards
+    from .notes.load import load_course
 
     check_source(source)
     shown = _shown(source)
@@ -375,7 +375,7 @@ def check(source: Path, as_json: bool, strict: bool = False) -> None:
     if as_json:
         import json
 
-        from .export import notes_json
+        from .notes.export import notes_json
 
         data = notes_json(loaded.notes, loaded.warnings)
         data["weak_cards"] = [w.json() for w in weak]

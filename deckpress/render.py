@@ -6,7 +6,7 @@ code, emphasis, lists, tables and code blocks are kept. Two targets:
 * **cards** (:func:`html_block`, :func:`html_inline`): math stays LaTeX between
   ``\\(…\\)`` / ``\\[…\\]`` for the MathJax every Anki client bundles;
 * **print** (:func:`print_block`, :func:`print_inline`): math is typeset to SVG
-  (:mod:`deckpress.formulas`), bare URLs become links (so they break without hyphens).
+  (:mod:`deckpress.printouts.formulas`), bare URLs become links (so they break without hyphens).
 
 Math written as ``$…$``, ``$$…$$``, ``\\(…\\)`` or ``\\[…\\]`` is recognised by
 the parser (mdit-py-plugins' dollarmath, and texmath's rule machinery for the
@@ -209,7 +209,7 @@ def _mathjax(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -
 
 def _svg(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
     """Print: the formula typeset to SVG (no TeX installation, nothing fetched)."""
-    from .formulas import svg
+    from .printouts.formulas import svg
 
     token = tokens[idx]
     display = token.type in DISPLAY_MATH
@@ -252,6 +252,6 @@ def first_sentence(text: str) -> str:
     first item (its first sentence); a code block, its first line as inline code;
     HTML-only lines are skipped. Sentences never end inside code or math.
     """
-    from .shortanswer import short_form
+    from .printouts.shortanswer import short_form
 
     return short_form(text)

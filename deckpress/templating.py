@@ -73,7 +73,7 @@ _IMG_SRC = re.compile(r'(<img\s[^>]*?src=")(?!data:)([^"]*)(")')
 
 def _located(html: Markup, video: object) -> Markup:
     """Image paths relative to the source folder (they are written relative to the
-    notes file); :func:`deckpress.printing.render_html` then embeds the files."""
+    notes file); :func:`deckpress.printouts.printing.render_html` then embeds the files."""
     if video is None or "<img" not in html:
         return html
     folder = posixpath.dirname(video.loc.file)

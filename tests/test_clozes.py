@@ -15,9 +15,9 @@ import time
 import pytest
 from markupsafe import Markup
 
-from deckpress import cards
-from deckpress.cards import anki_safe, cloze_point, split_term
-from deckpress.clozes import hidden_share
+from deckpress.deck import cards
+from deckpress.deck.cards import anki_safe, cloze_point, split_term
+from deckpress.deck.clozes import hidden_share
 from deckpress.render import html_block
 
 from .conftest import SOURCE
@@ -89,7 +89,7 @@ def test_every_blank_is_anki_safe():
 
 
 def _real_key_points():
-    from deckpress.load import load_course
+    from deckpress.notes.load import load_course
 
     course = load_course(SOURCE).course
     return [(unit, point) for unit in course.units for point in unit.key_points]

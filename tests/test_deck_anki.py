@@ -19,12 +19,12 @@ from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPack
 from anki.import_export_pb2 import IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER as IF_NEWER
 from anki.scheduler.v3 import CardAnswer
 
-from deckpress import deck
-from deckpress.cards import collect, tags_for
-from deckpress.identity import STATE_NAME, load_state
-from deckpress.load import load_course
-from deckpress.notetypes import KEYPOINTS, QA
-from deckpress.pipeline import BuildOptions
+from deckpress.build.pipeline import BuildOptions
+from deckpress.deck import package as deck
+from deckpress.deck.cards import collect, tags_for
+from deckpress.deck.identity import STATE_NAME, load_state
+from deckpress.deck.notetypes import KEYPOINTS, QA
+from deckpress.notes.load import load_course
 from deckpress.render import html_block, html_inline
 
 from .conftest import SOURCE

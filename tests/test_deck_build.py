@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from deckpress import deck
+from deckpress.build.pipeline import BuildOptions
 from deckpress.cli import main
+from deckpress.deck import package as deck
+from deckpress.deck.identity import STATE_NAME, load_state
+from deckpress.deck.notetypes import KEYPOINTS, QA
 from deckpress.errors import ContentError
-from deckpress.identity import STATE_NAME, load_state
-from deckpress.load import load_course
-from deckpress.notetypes import KEYPOINTS, QA
-from deckpress.pipeline import BuildOptions
+from deckpress.notes.load import load_course
 
 FIXTURE = Path(__file__).parent / "fixtures" / "deck" / "tricky"
 T1 = 1_700_000_000

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deckpress.cards import (
+from deckpress.deck.cards import (
     FieldRenderer,
     anki_safe,
     cloze_point,
@@ -16,7 +16,7 @@ from deckpress.cards import (
     tags_for,
 )
 from deckpress.errors import ContentError
-from deckpress.load import load_course
+from deckpress.notes.load import load_course
 from deckpress.render import html_block
 
 FIXTURE = Path(__file__).parent / "fixtures" / "deck" / "tricky"

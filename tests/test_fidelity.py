@@ -17,7 +17,7 @@ import pdfplumber
 import pytest
 from anki.collection import Collection, ImportAnkiPackageRequest
 
-from deckpress.shortanswer import short_form
+from deckpress.printouts.shortanswer import short_form
 
 from .conftest import FIXTURES
 from .conftest import cli_build as build
@@ -382,8 +382,8 @@ FONT_NOTES = """### Video 1 — Scripts
 
 
 def test_glyph_check_asks_the_installed_fonts_and_reports_each_character_once(make_source):
-    from deckpress import pdf, printing
-    from deckpress.load import load_course
+    from deckpress.notes.load import load_course
+    from deckpress.printouts import pdf, printing
 
     src = make_source(
         {"notes.md": FONT_NOTES},
@@ -405,7 +405,7 @@ def test_glyph_check_asks_the_installed_fonts_and_reports_each_character_once(ma
 
 
 def _handout_context(course):
-    from deckpress.printing import page_context
+    from deckpress.printouts.printing import page_context
 
     topic = course.topics[0]
     page = page_context(course, course.config.print.handouts, None)
@@ -415,7 +415,7 @@ def _handout_context(course):
 @pytest.mark.parametrize("fonts", ["[1]", "['Evil; } body { color: red']", "['']"])
 def test_print_fonts_must_be_family_names(make_source, fonts):
     from deckpress.errors import ContentError
-    from deckpress.load import load_course
+    from deckpress.notes.load import load_course
 
     src = make_source(
         {"notes.md": FONT_NOTES},
@@ -426,7 +426,7 @@ def test_print_fonts_must_be_family_names(make_source, fonts):
 
 
 def test_latex_that_cannot_be_typeset_prints_as_written(caplog):
-    from deckpress.formulas import svg
+    from deckpress.printouts.formulas import svg
 
     assert str(svg(r"\frac{a")) == r'<code class="math-source">\frac{a</code>'
     assert "cannot typeset the formula" in caplog.text
@@ -456,9 +456,9 @@ def test_a_footnote_holding_only_a_url_is_shown(built, tmp_path):
 
 def test_wide_table_fits_a_narrow_column(tmp_path):
     """The table in one of three columns (the build widens this small handout)."""
-    from deckpress import handouts, pdf
-    from deckpress.load import load_course
-    from deckpress.pipeline import BuildOptions
+    from deckpress.build.pipeline import BuildOptions
+    from deckpress.notes.load import load_course
+    from deckpress.printouts import handouts, pdf
 
     src = case("wide-table", tmp_path)
     course = load_course(src).course
@@ -470,7 +470,7 @@ def test_wide_table_fits_a_narrow_column(tmp_path):
 
 
 def test_typeset_formulas_are_kept_by_content_for_the_next_build(built, monkeypatch):
-    from deckpress import formulas
+    from deckpress.printouts import formulas
 
     cached = list((built("math") / ".deckpress" / "math").glob("*/*.html"))
     assert len(cached) >= 8  # every distinct formula of the case

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deckpress.errors import ContentError
-from deckpress.load import load_course
-from deckpress.parse import parse_text
+from deckpress.notes.load import load_course
+from deckpress.notes.parse import parse_text
 
 from .conftest import SOURCE
 

@@ -10,7 +10,7 @@ import dataclasses
 import json
 import os
 
-from deckpress.parse import parse_source
+from deckpress.notes.parse import parse_source
 
 from .conftest import FIXTURES
 

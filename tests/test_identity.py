@@ -7,8 +7,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from deckpress.errors import ContentError
-from deckpress.identity import (
+from deckpress.deck.identity import (
     NoteRecord,
     NoteTypeRecord,
     State,
@@ -22,7 +21,8 @@ from deckpress.identity import (
     match,
     match_points,
 )
-from deckpress.matching import term_of
+from deckpress.deck.matching import term_of
+from deckpress.errors import ContentError
 
 T0 = 1_700_000_000
 

@@ -20,9 +20,9 @@ from anki.scheduler.v3 import CardAnswer
 from click.testing import CliRunner
 
 from deckpress.cli import main
-from deckpress.config import slugify
-from deckpress.identity import STATE_NAME, load_state
-from deckpress.load import load_course
+from deckpress.deck.identity import STATE_NAME, load_state
+from deckpress.notes.config import slugify
+from deckpress.notes.load import load_course
 
 from .conftest import SOURCE
 from .test_deck_anki import build, import_apkg, note_rows, open_collection, text_of

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from deckpress import output
-from deckpress.incremental import STATE_DIR
-from deckpress.pipeline import BuildOptions, run
+from deckpress.build import output
+from deckpress.build.incremental import STATE_DIR
+from deckpress.build.pipeline import BuildOptions, run
 
 from .conftest import ROOT
 from .conftest import cli_build as build
@@ -188,7 +188,7 @@ def test_concurrent_builds_do_not_corrupt(real_source, tmp_path):
 
 
 def test_watch_rebuilds_on_save_and_survives_errors(real_source, tmp_path):
-    from deckpress.watch import watch
+    from deckpress.build.watch import watch
 
     out = tmp_path / "dist"
     options = BuildOptions(real_source, out, only=("deck",))

@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deckpress.cards import collect, deck_label, tags_for
 from deckpress.cli import main
-from deckpress.config import deck_component, slugify
-from deckpress.load import load_course
-from deckpress.media import media_name, resolve_image
+from deckpress.deck.cards import collect, deck_label, tags_for
+from deckpress.notes.config import deck_component, slugify
+from deckpress.notes.load import load_course
+from deckpress.notes.media import media_name, resolve_image
 
 from .conftest import SOURCE, cli_build, video
 

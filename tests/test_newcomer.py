@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from deckpress.cli import main
-from deckpress.config import read_config
+from deckpress.notes.config import read_config
 
 from .conftest import MINIMAL_CONFIG, ROOT, cli_build, video
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from deckpress.config import NotesSyntax
-from deckpress.parse import parse_text
+from deckpress.notes.config import NotesSyntax
+from deckpress.notes.parse import parse_text
 
 
 def units(text: str, syntax: NotesSyntax | None = None):

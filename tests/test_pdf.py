@@ -1,4 +1,4 @@
-"""deckpress.pdf: layout measurement, reproducible PDF bytes, font coverage."""
+"""deckpress.printouts.pdf: layout measurement, reproducible PDF bytes, font coverage."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 import pytest
 from pypdf import PdfReader
 
-from deckpress import pdf
+from deckpress.printouts import pdf
 
 PAGE = """<!DOCTYPE html><html><head><style>
 @page {{ size: 200mm 100mm; margin: 10mm; }}

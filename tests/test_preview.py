@@ -13,10 +13,10 @@ import pytest
 import tinyhtml5
 from click.testing import CliRunner
 
-from deckpress.cardview import cards_of, resolve_clozes
 from deckpress.cli import main
-from deckpress.identity import STATE_NAME
-from deckpress.preview import card_css
+from deckpress.deck.cardview import cards_of, resolve_clozes
+from deckpress.deck.identity import STATE_NAME
+from deckpress.deck.preview import card_css
 
 from .conftest import SOURCE
 from .test_deck_anki import import_apkg, open_collection, text_of

@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from deckpress import cheatsheet, handouts, printing
+from deckpress.build.pipeline import BuildOptions, run
 from deckpress.cli import main
-from deckpress.load import load_course
-from deckpress.pipeline import BuildOptions, run
+from deckpress.notes.load import load_course
+from deckpress.printouts import cheatsheet, handouts, printing
 from deckpress.render import html_inline
 from deckpress.templating import BUILTIN_TEMPLATES
 
@@ -373,7 +373,7 @@ def test_first_guess_is_a_size_the_search_can_start_from():
 
 def test_blocks_never_split_and_topic_headings_never_end_a_column(real):
     course, options, _ = real
-    from deckpress import pdf
+    from deckpress.printouts import pdf
 
     sheet = cheatsheet.sheets(course, options)[0]
     measured = printing.print_sheet(sheet)

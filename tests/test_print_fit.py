@@ -1,4 +1,4 @@
-"""The type-size search (deckpress.fit), against fake layouts: fast and exact."""
+"""The type-size search (deckpress.printouts.fit), against fake layouts: fast and exact."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deckpress import fit
+from deckpress.printouts import fit
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Weak cards: the rules of deckpress.quality, and `deckpress check` / `--strict`."""
+"""Weak cards: the rules of deckpress.deck.quality, and `deckpress check` / `--strict`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from deckpress.cli import main
-from deckpress.config import CARD_RULES
-from deckpress.load import load_course
-from deckpress.model import Location, Unit
-from deckpress.quality import (
+from deckpress.deck.quality import (
     RULES,
     cloze_view,
     dangling_reference,
@@ -23,6 +20,9 @@ from deckpress.quality import (
     two_part,
     weak_cards,
 )
+from deckpress.notes.config import CARD_RULES
+from deckpress.notes.load import load_course
+from deckpress.notes.model import Location, Unit
 
 SHAPES = Path(__file__).parent / "fixtures" / "cards-shapes" / "source"
 VIDEO = Unit(1, "Title", (), (), Location("a.md", 1))
@@ -113,7 +113,7 @@ def test_remarks_about_the_course_are_not_facts(bullet, meta):
 def test_card_shapes_fixture():
     weak = weak_cards(load_course(SHAPES).course)
     found = {(w.rule, w.loc.line) for w in weak}
-    # the clozes keep a cue (deckpress.clozes): no bullet is one whole blank any more, and
+    # the clozes keep a cue (deckpress.deck.clozes): no bullet is one whole blank any more, and
     # the chain "ANN → CNN → RNN → Transformers" keeps its first step, 3 in the blank
     assert found == {
         ("enumeration", 7),  # Fixes: five items, one blank with a count hint

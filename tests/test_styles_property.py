@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deckpress.parse import parse_text
+from deckpress.notes.parse import parse_text
 
 WORDS = st.sampled_from(
     "alpha beta gamma delta loss gradient layer weight bias norm batch step model data "

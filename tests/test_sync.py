@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from deckpress.ankiconnect import AnkiConnect, snapshot
 from deckpress.cli import main
+from deckpress.deck.ankiconnect import AnkiConnect, snapshot
 from deckpress.errors import SyncError
 
 from .anki_desktop import AnkiDesktop, unavailable

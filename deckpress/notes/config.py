@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from slugify import slugify as _slugify
 
-from .errors import Diagnostic
+from ..errors import Diagnostic
 
 CONFIG_NAME = "course.yaml"
 ANSWER_MODES = ("none", "short", "full")
@@ -81,12 +81,12 @@ CARD_RULES = (
     "two-part",
     "near-duplicate",
 )
-"""The weak-card rules of :mod:`deckpress.quality`, as ``cards.ignore`` names them."""
+"""The weak-card rules of :mod:`deckpress.deck.quality`, as ``cards.ignore`` names them."""
 
 
 @dataclass(frozen=True)
 class CardsCheck:
-    """``cards:`` — which weak-card warnings ``check`` gives (see :mod:`deckpress.quality`)."""
+    """``cards:`` — which weak-card warnings ``check`` gives (see :mod:`deckpress.deck.quality`)."""
 
     ignore: tuple[str, ...] = ()
     """Rules (from :data:`CARD_RULES`) not to warn about."""
@@ -101,7 +101,7 @@ class NotesSyntax:
     """How the notes are written, beyond what the parser recognises by itself.
 
     From ``unit:``, ``units:`` and ``labels:`` in ``course.yaml``; every value adds to
-    or narrows the built-in rules of :mod:`deckpress.parse`.
+    or narrows the built-in rules of :mod:`deckpress.notes.parse`.
     """
 
     unit_word: str | None = None

@@ -3,15 +3,15 @@
 
 The type starts at the legibility floor (``print.min_font_pt``), which gives the
 fewest pages; if the last page is then less than :data:`MIN_FILL` full, the type
-grows until it is filled (see :mod:`deckpress.fit`).
+grows until it is filled (see :mod:`deckpress.printouts.fit`).
 """
 
 from __future__ import annotations
 
 import logging
 
-from .model import Course, Topic
-from .pipeline import ArtifactResult, BuildOptions
+from ..build.pipeline import ArtifactResult, BuildOptions
+from ..notes.model import Course, Topic
 from .printing import Printed, Sheet, page_context, render_html, save, stale, start, typeset
 
 log = logging.getLogger(__name__)

@@ -21,15 +21,15 @@ from urllib.parse import unquote
 
 from markupsafe import Markup, escape
 
+from ..errors import Diagnostic
+from ..notes.config import CourseConfig, deck_component, slugify
+from ..notes.media import media_name, resolve_image
+from ..notes.model import Course, Location, Topic, Unit, Video
+from ..render import FOOTNOTES, footnote_definitions, html_block, html_inline, with_footnotes
+from ..templating import get_env
 from .clozes import anki_safe, cloze_bullet
-from .config import CourseConfig, deck_component, slugify
-from .errors import Diagnostic
 from .identity import NoteRecord
-from .media import media_name, resolve_image
-from .model import Course, Location, Topic, Unit, Video
 from .notetypes import KEYPOINTS, QA, SOURCE_FIELD, NoteType
-from .render import FOOTNOTES, footnote_definitions, html_block, html_inline, with_footnotes
-from .templating import get_env
 
 FIELDS_TEMPLATE = "card_fields.html"
 TERM_MAX_CHARS = 80
@@ -195,7 +195,7 @@ def split_term(inline_html: str) -> tuple[str, str, str] | None:
 
 
 def cloze_point(text_html: str, ord_: int) -> Markup:
-    """One bullet with its blanks, all numbered ``ord_`` (rules: :mod:`deckpress.clozes`)."""
+    """One bullet with its blanks, all numbered ``ord_`` (rules: :mod:`deckpress.deck.clozes`)."""
     return cloze_bullet(text_html, ord_)
 
 

@@ -32,8 +32,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildError
-from .templating import asset_path, read_asset
+from ..errors import BuildError
+from ..templating import asset_path, read_asset
 
 CSS_FILE = "card.css"
 SOURCE_FIELD = "Source"

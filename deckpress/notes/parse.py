@@ -1,4 +1,4 @@
-"""Notes markdown -> :class:`~deckpress.model.Notes`, from markdown-it-py's token stream.
+"""Notes markdown -> :class:`~deckpress.notes.model.Notes`, from markdown-it-py's token stream.
 
 The parser reads notes as people write them (the rules are listed in
 ``README.md``, "Writing notes"):
@@ -36,8 +36,8 @@ from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from ..errors import Diagnostic
 from .config import NotesSyntax
-from .errors import Diagnostic
 from .media import resolve_image
 from .model import Block, KeyPoint, Location, Notes, Question, Unit
 from .syntax import (

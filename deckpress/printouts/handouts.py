@@ -16,9 +16,9 @@ import math
 import re
 from pathlib import Path
 
-from .incremental import fingerprint
-from .model import Course, Topic
-from .pipeline import ArtifactResult, BuildOptions
+from ..build.incremental import fingerprint
+from ..build.pipeline import ArtifactResult, BuildOptions
+from ..notes.model import Course, Topic
 from .printing import Printed, Sheet, page_context, render_html, save, stale, start, typeset
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ PAGE_CAPACITY = 460_000
 search for each handout's type size starts from the size this predicts."""
 FULL_ENOUGH = 0.92
 """The size search stops at a size that fits and fills the page at least this much (or
-when it is within :data:`deckpress.fit.STEP_PT` of the largest that fits): the last
+when it is within :data:`deckpress.printouts.fit.STEP_PT` of the largest that fits): the last
 0.1–0.2 pt cost two or three more renders each, and nobody sees them."""
 PAPER_AREA = {"a4": 210 * 297, "letter": 215.9 * 279.4}
 """Paper area in mm²."""

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..notes.config import CourseConfig, slugify
+from ..notes.model import Location
+from ..render import html_inline
 from .cards import SourceNote, removed_tag
-from .config import CourseConfig, slugify
 from .identity import Changes, NoteRecord
-from .model import Location
-from .render import html_inline
 
 MAX_LISTED = 20
 """Per kind of change, list at most this many notes, then count the rest."""

@@ -1,8 +1,8 @@
 """Model -> ``dist/<deck-slug>.apkg``: the only module that talks to genanki.
 
 One subdeck per topic (``Deck::01 Foundations``), two note types (see
-:mod:`deckpress.notetypes`), GUIDs and modification times from the state file
-(see :mod:`deckpress.identity`). Notes a build removes from the source go into
+:mod:`deckpress.deck.notetypes`), GUIDs and modification times from the state file
+(see :mod:`deckpress.deck.identity`). Notes a build removes from the source go into
 that build's small clean-up package, ``dist/<deck-slug>-removed-<date>.apkg``,
 that re-tags them ``<tag>::removed`` in a collection that has them; the main
 deck never contains them. A copy of the lock is kept in ``dist/.deckpress/``.
@@ -30,13 +30,14 @@ from pathlib import Path
 
 import genanki
 
-from . import cards, deckreport, identity
-from .errors import ContentError
-from .incremental import STATE_DIR, fingerprint, tree_hashes
-from .model import Course
+from ..build.incremental import STATE_DIR, fingerprint, tree_hashes
+from ..build.output import atomic_path
+from ..build.pipeline import ArtifactResult, BuildOptions
+from ..errors import ContentError
+from ..notes.model import Course
+from . import cards, identity
+from . import report as deckreport
 from .notetypes import NOTE_TYPES, Look, NoteType, load_look
-from .output import atomic_path
-from .pipeline import ArtifactResult, BuildOptions
 
 log = logging.getLogger(__name__)
 

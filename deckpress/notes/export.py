@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import Diagnostic
+from ..errors import Diagnostic
 from .model import Notes, Unit
 
 

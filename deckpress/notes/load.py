@@ -1,4 +1,4 @@
-"""Load stage: ``course.yaml`` + notes -> one validated :class:`~deckpress.model.Course`.
+"""Load stage: ``course.yaml`` + notes -> one validated :class:`~deckpress.notes.model.Course`.
 
 Every problem in the config, the notes and how they fit together is collected
 and raised at once as a :class:`~deckpress.errors.ContentError`.
@@ -10,8 +10,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import ContentError, Diagnostic
 from .config import CONFIG_NAME, CourseConfig, read_config, slugify
-from .errors import ContentError, Diagnostic
 from .model import Course, Location, Notes, Topic
 from .parse import Coverage, parse_source
 

@@ -25,19 +25,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from . import __version__, fit
-from .artifacts import ARTIFACTS
-from .config import SheetConfig
-from .errors import Diagnostic
-from .incremental import fingerprint
-from .media import resolve_image
-from .model import Course, Location
-from .output import write_bytes
-from .templating import read_asset, shared_env
+from .. import __version__
+from ..build.artifacts import ARTIFACTS
+from ..build.incremental import fingerprint
+from ..build.output import write_bytes
+from ..errors import Diagnostic
+from ..notes.config import SheetConfig
+from ..notes.media import resolve_image
+from ..notes.model import Course, Location
+from ..templating import read_asset, shared_env
+from . import fit
 
 if TYPE_CHECKING:
+    from ..build.pipeline import ArtifactResult, BuildOptions
     from . import pdf as pdf_module
-    from .pipeline import ArtifactResult, BuildOptions
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class Printed:
     font_pt: float
     """The fitted root font size (the floor when it did not fit)."""
     fills: tuple[float, ...]
-    """Fill of each page, 0..1 (see :func:`deckpress.pdf.page_fill`)."""
+    """Fill of each page, 0..1 (see :func:`deckpress.printouts.pdf.page_fill`)."""
     pdf: bytes
     """The PDF."""
     overflow: bool = False

@@ -1,10 +1,10 @@
 """What a line of notes *is*: unit headings, section labels, question and answer labels.
 
 These recognisers work on one heading or one source line at a time and know
-nothing of the token stream; :mod:`deckpress.parse` decides where they apply.
+nothing of the token stream; :mod:`deckpress.notes.parse` decides where they apply.
 The built-in words and labels come from the notes people publish (see
 ``README.md``, "Writing notes"); ``course.yaml`` adds its own
-(:class:`~deckpress.config.NotesSyntax`).
+(:class:`~deckpress.notes.config.NotesSyntax`).
 """
 
 from __future__ import annotations

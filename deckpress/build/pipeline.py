@@ -5,7 +5,7 @@ and optionally ``start(course, options)``, called for every artifact before any
 ``build`` to start background work; they are imported lazily so a deck-only build never imports WeasyPrint. Before
 writing a file, an artifact asks ``options.context.fresh(path, key)`` whether
 the file already holds what ``key`` (a fingerprint of everything that file
-shows) describes; it then skips the work. See :mod:`deckpress.incremental`.
+shows) describes; it then skips the work. See :mod:`deckpress.build.incremental`.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
+from .. import __version__
+from ..errors import Diagnostic
 from .artifacts import ARTIFACTS
-from .errors import Diagnostic
 from .incremental import Manifest, build_lock, options_key, tree_hashes
 
 if TYPE_CHECKING:
-    from .model import Course
+    from ..notes.model import Course
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ class BuildOutcome:
 
 def input_folders(options: BuildOptions, templates: Path | None) -> list[Path]:
     """Every folder whose files a build reads: notes, built-in and user templates."""
-    from .templating import template_dirs
+    from ..templating import template_dirs
 
     return [options.source, *template_dirs(templates)]
 
@@ -138,14 +138,14 @@ def run(
 ) -> BuildOutcome:
     """The whole build: load, validate, then write what is out of date.
 
-    (The CLI first tries :func:`~deckpress.incremental.nothing_changed`, which
+    (The CLI first tries :func:`~deckpress.build.incremental.nothing_changed`, which
     needs no parsing at all.) Raises :class:`~deckpress.errors.DeckpressError`
     for user mistakes; nothing is written then.
     """
-    from . import formulas
+    from ..notes.load import load_course
+    from ..printouts import formulas
+    from ..templating import forget_environments
     from .incremental import STATE_DIR
-    from .load import load_course
-    from .templating import forget_environments
 
     forget_environments()
     formulas.cache_in(options.out / STATE_DIR / "math")  # typeset formulas, by content
@@ -207,7 +207,7 @@ def remove_stale(previous: Manifest, context: BuildContext) -> list[Path]:
 
 def build(course, options: BuildOptions) -> dict[str, ArtifactResult]:
     """Write every requested artifact of an already loaded, validated course."""
-    from .templating import template_errors
+    from ..templating import template_errors
 
     with template_errors():
         return _build(course, options)

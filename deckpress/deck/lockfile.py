@@ -2,7 +2,7 @@
 
 JSON with a fixed key order and a line per field and per bullet, so diffs stay
 readable. Format 2 adds the course identity, the deck name and retired bullets;
-format 1 is read as is (see :func:`deckpress.identity.course_identity`).
+format 1 is read as is (see :func:`deckpress.deck.identity.course_identity`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ContentError, Diagnostic
+from ..errors import ContentError, Diagnostic
 
 STATE_NAME = "deckpress.lock"
 FORMAT = 2

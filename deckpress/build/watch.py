@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import DeckpressError
+from ..errors import DeckpressError
 from .pipeline import BuildOptions, BuildOutcome, input_folders, run
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def _build(options: BuildOptions, display: str, report, show) -> None:
 
 def _folders(options: BuildOptions) -> list[Path]:
     """The folders a build reads: notes, built-in templates, the user's templates folder."""
-    from .config import CONFIG_NAME, read_config
+    from ..notes.config import CONFIG_NAME, read_config
 
     config, _ = read_config(options.source / CONFIG_NAME)
     templates = config.templates if config else None

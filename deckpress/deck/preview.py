@@ -1,11 +1,11 @@
 """``dist/cards.html``: every card, front and back, as Anki will show it, before importing.
 
 One static, offline page: the deck's notes rendered exactly as for the ``.apkg``
-(:mod:`deckpress.cards`, the same GUIDs and cloze numbers from the lock file), each
+(:mod:`deckpress.deck.cards`, the same GUIDs and cloze numbers from the lock file), each
 card filled into the note types' own templates and CSS (``card_*.html``,
 ``card.css``) with clozes resolved the way Anki resolves them
-(:mod:`deckpress.cardview`). Grouped by topic and unit; each card links to its
-``file:line`` and shows its weak-card warnings (:mod:`deckpress.quality`). The
+(:mod:`deckpress.deck.cardview`). Grouped by topic and unit; each card links to its
+``file:line`` and shows its weak-card warnings (:mod:`deckpress.deck.quality`). The
 page itself is ``templates/preview.html`` (overridable like the others).
 """
 
@@ -21,16 +21,17 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from . import __version__, cards, identity, quality
+from .. import __version__
+from ..build.incremental import fingerprint, tree_hashes
+from ..build.output import write_text
+from ..build.pipeline import ArtifactResult, BuildOptions
+from ..errors import ContentError
+from ..notes.model import Course, Location, Topic, Unit
+from ..render import html_inline
+from ..templating import get_env, read_asset
+from . import cards, identity, quality
 from .cardview import Card, Face, cards_of
-from .errors import ContentError
-from .incremental import fingerprint, tree_hashes
-from .model import Course, Location, Topic, Unit
 from .notetypes import KEYPOINTS, NOTE_TYPES, QA, Look, load_look
-from .output import write_text
-from .pipeline import ArtifactResult, BuildOptions
-from .render import html_inline
-from .templating import get_env, read_asset
 
 OUTPUT = "cards.html"
 TEMPLATE = "preview.html"

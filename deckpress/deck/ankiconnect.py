@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import SyncError
+from ..errors import SyncError
 
 DEFAULT_URL = "http://127.0.0.1:8765"
 API_VERSION = 6

@@ -1,6 +1,6 @@
 """Weak cards: key points and questions that will not teach well as flashcards.
 
-Works on the model only (:class:`~deckpress.model.Course`, its units' key points
+Works on the model only (:class:`~deckpress.notes.model.Course`, its units' key points
 and questions), so ``check``, the card preview and any later tool see the same
 findings. Every rule is a heuristic and reports a *warning* with ``file:line``;
 ``deckpress check --strict`` makes them errors.
@@ -20,9 +20,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .config import CardsCheck
-from .errors import Diagnostic
-from .model import Course, KeyPoint, Location, Question, Unit
+from ..errors import Diagnostic
+from ..notes.config import CardsCheck
+from ..notes.model import Course, KeyPoint, Location, Question, Unit
 
 ENUMERATION_ITEMS = CardsCheck.enumeration_items
 """One blank hiding this many items or more is an enumeration (rules 9 and 10); by default,
@@ -161,10 +161,10 @@ _CLOZE = re.compile(r"\{\{c\d+::(.*?)\}\}", re.DOTALL)
 def cloze_view(text: str) -> tuple[str, list[str]]:
     """What the bullet's card shows around its blank, and what the blank hides (plain text).
 
-    Uses :func:`deckpress.cards.cloze_point` itself, so it always agrees with the deck.
+    Uses :func:`deckpress.deck.cards.cloze_point` itself, so it always agrees with the deck.
     """
+    from ..render import html_block
     from .cards import cloze_point
-    from .render import html_block
 
     field = str(cloze_point(str(html_block(text)), 1))
     hidden = [_html_text(m.group(1)) for m in _CLOZE.finditer(field)]

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
+from ..errors import ContentError, Diagnostic
 from .config import CONFIG_NAME, NotesSyntax
-from .errors import ContentError, Diagnostic
 from .model import Unit
 from .parse import _md, decode, notes_files, parse_source
 from .syntax import UNIT_WORDS, Recogniser, strip_decoration

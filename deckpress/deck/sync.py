@@ -33,12 +33,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..build.output import atomic_path
+from ..errors import SyncError
+from ..notes.model import Course
 from . import cards, lockfile
 from .ankiconnect import AnkiConnect, AnkiNote, package_media, read_package, snapshot, store_media
-from .errors import SyncError
-from .model import Course
 from .notetypes import NOTE_TYPES, SOURCE_FIELD
-from .output import atomic_path
 
 log = logging.getLogger(__name__)
 

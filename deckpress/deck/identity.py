@@ -14,7 +14,7 @@ that content last changed. Notes removed from the source stay as *tombstones*,
 with the time of the build that removed them, so their GUIDs are never reused
 and that build's clean-up package can find them in Anki.
 
-How notes and bullets are paired is :mod:`deckpress.matching`. A note that
+How notes and bullets are paired is :mod:`deckpress.deck.matching`. A note that
 pairs with nothing is **new**: its GUID is derived from the course identity,
 kind, video and position (deterministic, and never shared with another
 course); a remembered note that pairs with nothing is **removed**.
@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from .errors import ContentError, Diagnostic
+from ..errors import ContentError, Diagnostic
 from .lockfile import (  # noqa: F401 - the lock's names are identity's public API too
     STATE_NAME,
     NoteRecord,

@@ -53,7 +53,7 @@ def svg(tex: str, display: bool = False) -> Markup:
         pass
     html = _typeset(tex, display)
     if 'class="math-source"' not in html:  # failures are not kept: they warn each build
-        from .output import write_text
+        from ..build.output import write_text
 
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

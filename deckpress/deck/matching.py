@@ -1,6 +1,6 @@
 """Who is who between two builds: pairing notes, and bullets within a key-points note.
 
-Pure functions over texts and places; :mod:`deckpress.identity` turns the pairs
+Pure functions over texts and places; :mod:`deckpress.deck.identity` turns the pairs
 into GUIDs and cloze numbers. Like git's rename detection, identical text is
 paired first, then similar text, best pairs first. Whenever two candidates are
 equally good, the one in the same *place* wins: the same unit (video) and the
@@ -35,7 +35,7 @@ SAME_HALF = 0.9
 SAME_VIDEO_BONUS = 0.02
 SAME_SLOT_BONUS = 0.02
 TERM_MAX_CHARS = 80
-"""As :data:`deckpress.cards.TERM_MAX_CHARS`: a longer "term" is a sentence, not a term."""
+"""As :data:`deckpress.deck.cards.TERM_MAX_CHARS`: a longer "term" is a sentence, not a term."""
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ _SEPARATOR = re.compile(r":\s+|\s=\s")
 def term_of(bullet: str) -> str:
     """The term of a ``term: definition`` / ``term = definition`` bullet, else ``""``.
 
-    Mirrors :func:`deckpress.cards.split_term` on the markdown source: the first
+    Mirrors :func:`deckpress.deck.cards.split_term` on the markdown source: the first
     separator outside inline code and emphasis counts, the term is short and the
     definition not empty.
     """

@@ -1,0 +1,1 @@
+"""The build machinery: the orchestrator, incremental bookkeeping, atomic output, watch."""

@@ -1,0 +1,1 @@
+"""Model -> HTML -> PDF: cheat sheets, handouts, type-size fitting, math and short answers."""
