@@ -287,3 +287,85 @@ def test_repeated_sub_section_titles_are_not_units():
     )
     found, _ = units(text)
     assert [u.title for u in found] == ["Topic alpha", "Topic beta"]
+
+
+def test_yaml_front_matter_is_front_matter_whole():
+    text = "---\ncreated: 2024-03-01\nlecture: 3\n---\n## Lecture 1: Arrays\n\n**Q1. X?**\nY.\n"
+    found, result = units(text)
+    assert [(u.number, u.title) for u in found] == [(1, "Arrays")]
+    assert [b.text for b in result.notes.front_matter] == [
+        "---\ncreated: 2024-03-01\nlecture: 3\n---"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("block", "questions", "points"),
+    [
+        (  # plain numbered questions with the answer under each, after a label
+            "### Interview Questions\n1. What is an image?\n   A template.\n2. Why containers?\n"
+            "   Isolation.",
+            [("What is an image?", "A template."), ("Why containers?", "Isolation.")],
+            [],
+        ),
+        (  # a labelled question among key points is a question
+            "Key points\n- A point.\n\n- **Q:** Which one uses a queue?\n  BFS.",
+            [("Which one uses a queue?", "BFS.")],
+            ["A point."],
+        ),
+        (  # a quoted question and an Obsidian question callout
+            "> **Q:** What is X?\n> It is Y.\n\n> [!question]- What is an orphan?\n> A lost child.",
+            [("What is X?", "It is Y."), ("What is an orphan?", "A lost child.")],
+            [],
+        ),
+        (  # a heading that asks is a question, label or not
+            "Key points\n- P.\n\n### What is a margin of error?\n\nHalf the width.",
+            [("What is a margin of error?", "Half the width.")],
+            ["P."],
+        ),
+        (  # question and answer on one line
+            "Q: What port does HTTP use? A: 80.",
+            [("What port does HTTP use?", "80.")],
+            [],
+        ),
+        (  # a bullet about the letter Q is not a question
+            "Key takeaways 🔑\n- Q.\n- P.",
+            [],
+            ["Q.", "P."],
+        ),
+    ],
+)
+def test_more_question_shapes(block, questions, points):
+    found, result = units(f"## Lecture 1: A\n\n{block}\n")
+    assert [(q.prompt, q.answer) for q in found[0].questions] == questions
+    assert [k.text for k in found[0].key_points] == points
+    assert result.coverage.ignored == 0
+
+
+def test_plain_q_in_a_list_of_symbols_is_not_a_question():
+    found, _ = units(
+        "## Lecture 1: A\n\nKey points\n- F.\n\nWhere\nQ: the source charge\nr: distance\n"
+    )
+    assert found[0].questions == ()
+    assert found[0].context[0].text.startswith("Where")
+
+
+def test_unclosed_code_fence_and_fractional_units_are_named():
+    result = parse_text("## Lecture 1: A\n\n**Q1. Open?**\n```py\nx\n\n## Lecture 2: B\n", "n.md")
+    assert any(w.line == 4 and "never closes" in w.message for w in result.warnings)
+    result = parse_text("## Lecture 3: A\n\n- Key\n\n## Lecture 3.5: B\n\n- x\n", "n.md")
+    assert [str(e) for e in result.errors] == [
+        "n.md:5: 'Lecture 3.5' is not a whole number: units are numbered 1, 2, 3 …; renumber "
+        "it (topics in course.yaml refer to these numbers)"
+    ]
+
+
+def test_question_before_the_first_unit_of_a_file_is_named():
+    from deckpress.notes.parse import parse_texts
+
+    result = parse_texts(
+        [
+            ("a.md", "## Lecture 1: A\n\n**Q1. X?**\nY.\n"),
+            ("b.md", "**Q2. Z?**\nW.\n\n## Lecture 2: B\n\n**Q1. V?**\nU.\n"),
+        ]
+    )
+    assert any(str(w).startswith("b.md:1: question before the first unit") for w in result.warnings)

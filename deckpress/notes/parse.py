@@ -35,6 +35,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..errors import Diagnostic
 from .config import NotesSyntax
@@ -55,6 +56,15 @@ _DETAILS_CLOSE = re.compile(r"^\s*</details>\s*$", re.IGNORECASE)
 _EMPTY_HTML = re.compile(
     r"^\s*(?:<(?:div|span|p|br|hr)\b[^>]*/?>\s*(?:</(?:div|span|p)>)?\s*)+$", re.IGNORECASE
 )
+_CALLOUT = re.compile(r"^\s*\[!(?:question|faq|help|quiz)\][-+]?\s*(?P<title>.*)$", re.IGNORECASE)
+
+
+def _closes(token: Token, body: list[str]) -> bool:
+    """Whether a fence's lines after its opening end with a closing fence."""
+    last = next((line for line in reversed(body) if line.strip()), "").strip()
+    return len(last) >= len(token.markup) and set(last) == {token.markup[0]}
+
+
 _COMMENT = re.compile(r"\s*<!--.*?-->\s*", re.DOTALL)
 _ANSWER_SUMMARY = re.compile(
     r"^\W*(?:click\s+(?:here\s+)?to\s+)?(?:show|reveal|see|view|open|toggle|expand)?\s*(?:the\s+)?"
@@ -106,6 +116,7 @@ _md = (
     MarkdownIt("commonmark")
     .use(dollarmath_plugin)
     .use(footnote_plugin)
+    .use(front_matter_plugin)
     .enable("table")
     .disable("footnote_tail")
 )
@@ -521,7 +532,18 @@ class _FileParser:
             self.close_question()
             self.warn(start, "footnote definition kept as the unit's context")
             self.content(start, end, to="context")
+        elif kind == "front_matter":  # YAML between --- lines at the top of a file
+            self.content(start, end)
+        elif kind == "blockquote_open" and self.quoted_question(start, end):
+            return
         else:
+            at_end = not any(line.strip() for line in self.lines[end:])
+            if kind == "fence" and at_end and not _closes(token, self.lines[start + 1 : end]):
+                self.warn(
+                    start,
+                    f"code block opened here never closes: everything after it, to the end "
+                    f"of the file, is code; close it with {token.markup}",
+                )
             self.content(start, end)
 
     # -- blocks ----------------------------------------------------------
@@ -530,6 +552,13 @@ class _FileParser:
         level = int(token.tag[1])
         source = inline.content
         setext = token.markup in ("=", "-")
+        fraction = self.rec.fractional_unit(source) if self.mode.kind == "word" else None
+        if fraction and fraction.split()[0].casefold() == self.mode.word:
+            self.error(
+                start,
+                f"'{fraction}' is not a whole number: units are numbered 1, 2, 3 …; renumber "
+                "it (topics in course.yaml refer to these numbers)",
+            )
         unit = self.unit_heading(level, source)
         if unit is not None:
             self.start_unit(unit, level, start)
@@ -548,9 +577,7 @@ class _FileParser:
         q = self.open_question
         if self.unit is not None:
             asked = heading_question(source)
-            if asked is not None and (
-                asked.label or self.unit.section == "questions" and level > self.unit.level
-            ):
+            if asked is not None and (asked.label or level > self.unit.level):
                 self.start_question(asked, start, end, heading_level=level)
                 return
             if q is not None and q.heading_level and level > q.heading_level:
@@ -608,7 +635,8 @@ class _FileParser:
                 self.set_section(section)
                 self.mark(first, last, "markup")
                 continue
-            asked = self.question_at(source, children)
+            following = self.lines[last] if last < end else ""
+            asked = self.question_at(source, children, following, first)
             if asked is not None:
                 flush()
                 self.start_question(asked, first, last)
@@ -619,17 +647,26 @@ class _FileParser:
                     first,
                     f"bold line ending in '?' without a question label is kept as part of "
                     f"the answer to {q.label or 'the question'} above; write "
-                    "'**Q2. …?**' to make it a question",
+                    f"'**Q{len(self.unit.questions) + 1}. …?**' to make it a question",
                 )
             run.extend(range(first, last))
         flush()
 
-    def question_at(self, source: str, children: list[Token]) -> QuestionLine | None:
-        """The question this paragraph line starts, or ``None``."""
+    def question_at(
+        self, source: str, children: list[Token], following: str = "", line0: int = 0
+    ) -> QuestionLine | None:
+        """The question this paragraph line starts, or ``None`` (``following``: the next
+        line of the paragraph, where a plain ``Q:`` needs its ``A:``)."""
         if self.unit is None:
+            if question_line(source) is not None:
+                self.warn(
+                    line0,
+                    "question before the first unit of this file: kept as front matter "
+                    "(start the file with its unit heading to make it a card)",
+                )
             return None
         in_questions = self.unit.section == "questions"
-        asked = question_line(source, numbered_bold=in_questions)
+        asked = question_line(source, numbered_bold=in_questions, next_line=following)
         if asked is not None:
             return asked
         if in_questions and not self.labelled:
@@ -637,29 +674,61 @@ class _FileParser:
         return None
 
     def listing(self, tokens: list[Token], start: int, end: int, offset: int) -> None:
+        """A list: key points, questions, an answer's list, or context — item by item where
+        a labelled question (``- **Q:** …``) stands among other items."""
         unit = self.unit
-        items = _items(tokens)
-        if unit is not None and unit.section == "points":
-            for item_start, item_end in items:
-                item_start, item_end = item_start + offset, item_end + offset
+        items = [(a + offset, b + offset) for a, b in _items(tokens)]
+        if unit is None:
+            self.content(start, end)
+            return
+        if unit.section == "questions" and self.is_question_list(items):
+            for item in items:
+                self.question_item(*item)
+            return
+        run: list[tuple[int, int]] = []  # items that are not questions, kept together
+        for item in items:
+            if self.is_question_list([item], anywhere=True):
+                self.flush_items(run)
+                self.question_item(*item)
+            else:
+                run.append(item)
+        self.flush_items(run)
+
+    def flush_items(self, run: list[tuple[int, int]]) -> None:
+        unit = self.unit
+        if not run or unit is None:
+            return
+        if unit.section == "points":
+            for item_start, item_end in run:
                 text = self.item_text(item_start, item_end)
                 if text:
                     unit.points.append(KeyPoint(text, self.loc(item_start)))
                 self.mark(item_start, item_end, "cards")
-            return
-        if unit is not None and unit.section == "questions" and self.is_question_list(items):
-            for item_start, item_end in items:
-                self.question_item(item_start + offset, item_end + offset)
-            return
-        self.content(start, end)
+        else:
+            self.content(run[0][0], run[-1][1])
+        run.clear()
 
-    def is_question_list(self, items: list[tuple[int, int]]) -> bool:
-        """``1. **Why …?**`` items: each is a question with its answer inside."""
+    def is_question_list(self, items: list[tuple[int, int]], anywhere: bool = False) -> bool:
+        """Items that are questions with their answers inside: ``1. **Why …?**``,
+        ``- **Q:** …``, or (in a questions section) ``1. Why …?`` with the answer below.
+
+        ``anywhere``: outside a questions section only labelled items count.
+        """
         first = self.lines[items[0][0]]
         marker = _MARKER_SRC.match(first)
-        rest = first[marker.end() :] if marker else first
-        return rest.lstrip().startswith(("**", "__")) and (
-            question_line(rest) is not None or bold_question(rest) is not None
+        rest = (first[marker.end() :] if marker else first).strip()
+        if question_line(rest) is not None:
+            return True
+        if anywhere:
+            return False
+        if rest.startswith(("**", "__")) and bold_question(rest) is not None:
+            return True
+        # "1. What is X?" then the answer indented under it, for every item
+        return all(
+            self.lines[a][_MARKER_SRC.match(self.lines[a]).end() :].rstrip().endswith("?")
+            and b - a > 1
+            for a, b in items
+            if _MARKER_SRC.match(self.lines[a])
         )
 
     def question_item(self, start: int, end: int) -> None:
@@ -673,6 +742,8 @@ class _FileParser:
             source += "\n" + self.lines[last][indent:]
             last += 1
         asked = question_line(source) or bold_question(source)
+        if asked is None and source.rstrip().endswith("?"):
+            asked = QuestionLine("", source.strip(), "")
         if asked is None:
             self.content(start, end)
             return
@@ -691,6 +762,35 @@ class _FileParser:
             else:
                 self.extend(q.answer, last, end)
             self.mark(last, end, "cards")
+
+    def quoted_question(self, start: int, end: int) -> bool:
+        """``> **Q:** …`` or an Obsidian callout ``> [!question] …``: a question whose
+        answer is the rest of the quote. ``False`` (nothing done) for other quotes."""
+        if self.unit is None:
+            return False
+        lines = [re.sub(r"^ {0,3}> ?", "", line) for line in self.lines[start:end]]
+        while lines and not lines[-1].strip():
+            lines.pop()
+        callout = _CALLOUT.match(lines[0]) if lines else None
+        if callout:
+            asked = QuestionLine("", callout.group("title").strip(), "")
+        else:
+            asked = question_line(lines[0]) if lines else None
+        if asked is None or not asked.prompt:
+            return False
+        self.start_question(asked, start, start + 1)
+        q = self.open_question
+        assert q is not None
+        rest = "\n".join(lines[1:]).strip("\n")
+        label_free = strip_answer_label(rest.strip())
+        answer = "\n".join(
+            x for x in [asked.tail, label_free if label_free is not None else rest] if x
+        )
+        if answer.strip():
+            q.answer = _Text(end - 1, _clean(answer), end)
+        self.mark(start, end, "cards")
+        q.closed = True
+        return True
 
     def html(self, token: Token, start: int, end: int) -> None:
         body = self.lines[start:end]

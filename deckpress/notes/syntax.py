@@ -127,7 +127,18 @@ class Recogniser:
         if not m:
             return None
         title = m.group("title").strip()
+        if re.match(r"^[.\-–]\d", text[m.end("num") :]):
+            return None  # "Lecture 3.5", "Lecture 1-2": not a unit number (see fractional_unit)
         return UnitHeading(m.group("word"), int(m.group("num")), title)
+
+    def fractional_unit(self, source: str) -> str | None:
+        """``Lecture 3.5`` / ``Lecture 1-2`` as written, for a clear error; else ``None``."""
+        text, _ = _unwrap_bold(strip_decoration(source.strip()))
+        m = self._word_unit.match(text.lstrip("*_"))
+        if m and re.match(r"^[.\-–]\d", text.lstrip("*_")[m.end("num") :]):
+            number = re.match(r"^[\d.\-–]+", text.lstrip("*_")[m.start("num") :])
+            return f"{m.group('word')} {number.group(0) if number else m.group('num')}"
+        return None
 
     def numbered_unit(self, source: str) -> UnitHeading | None:
         """``12. Title`` or ``12) Title`` with no unit word (never ``2-3 trees``)."""
@@ -165,6 +176,11 @@ def _fold(text: str) -> str:
 def _label_text(plain: str) -> str:
     text = strip_decoration(plain.strip())
     text = re.sub(rf"^{_ROMAN}[.)]\s+", "", text)
+    # emoji after the words are decoration too ("Key Takeaways 🔑", "Summary 👇")
+    while text and (
+        unicodedata.category(text[-1]) in ("So", "Sk", "Mn", "Cf") or text[-1].isspace()
+    ):
+        text = text[:-1]
     return _fold(text.strip(" \t*_").strip())
 
 
@@ -214,11 +230,19 @@ _DECORATION = re.compile(
 )
 
 
-def question_line(source: str, numbered_bold: bool = False) -> QuestionLine | None:
-    """Split ``**Q1. Why …?** answer`` and friends; ``None`` when there is no label.
+def question_line(
+    source: str, numbered_bold: bool = False, next_line: str | None = None
+) -> QuestionLine | None:
+    """Split ``**Q1. Why …?** answer`` and friends; ``None`` when there is no label, or
+    no question after it (``- Q.`` is a bullet about Q, not a question)."""
+    found = _question_line(source, numbered_bold, next_line)
+    return found if found is None or found.prompt else None
 
-    ``numbered_bold`` also accepts ``**1. What …?**`` (a quiz numbering) as a label.
-    """
+
+def _question_line(
+    source: str, numbered_bold: bool = False, next_line: str | None = None
+) -> QuestionLine | None:
+    """``numbered_bold`` also accepts ``**1. What …?**`` (a quiz numbering) as a label."""
     text = source.strip()
     m = _Q_LABEL.match(text)
     if m and _real_q_label(m):
@@ -233,6 +257,17 @@ def question_line(source: str, numbered_bold: bool = False) -> QuestionLine | No
         rest = text[m.end() :]
         if opener and not closer:
             return _split_bold(label, rest, opener)
+        # "Q: What port? A: 80." on one line
+        same_line = re.match(
+            r"^(?P<q>.*?\?)\s+(?:\*\*|__)?A(?:nswer)?(?:\*\*|__)?\s*:\s*(?P<a>\S.*)$", rest
+        )
+        if same_line:
+            return QuestionLine(label, same_line.group("q").strip(), same_line.group("a").strip())
+        if not opener and label == "Q" and next_line is not None and "?" not in rest:
+            # plain "Q: the source charge" in a list of symbols: a question only when
+            # an answer label follows
+            if strip_answer_label(next_line.strip()) is None:
+                return None
         return QuestionLine(label, rest.strip(), "")
     m = _NUM_LABEL.match(text) if numbered_bold else None
     if m:
