@@ -336,7 +336,19 @@ def init(folder: Path, force: bool) -> None:
     click.echo(f"wrote {shown}/course.yaml:")
     for line in inferred.said:
         click.echo(f"  {line}")
-    loaded = load_course(folder, display=shown)
+    from .errors import ContentError
+
+    try:
+        loaded = load_course(folder, display=shown)
+    except ContentError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(str(diagnostic), err=True)
+        click.echo(
+            f"course.yaml is written, but the notes have {len(exc.diagnostics)} problem(s) to "
+            "fix before a build (above); then run deckpress check",
+            err=True,
+        )
+        sys.exit(1)
     click.echo(
         f"check: {sum(1 for _ in loaded.course.units)} units, "
         f"{len(loaded.warnings)} warning(s). Next: deckpress check --source {shown}, "
@@ -407,7 +419,7 @@ def summary(loaded, cards: str = "", weak: int = 0) -> str:
         for t in course.topics
     ]
     width = max([len("topic")] + [len(r[0]) for r in rows])
-    plural = f"{word}s"
+    plural = f"{word}s" if word.isascii() and not word.endswith("s") else "units"
     lines = [
         f"{course.title} — {len(loaded.notes.files)} notes file(s)",
         "",
@@ -425,5 +437,6 @@ def summary(loaded, cards: str = "", weak: int = 0) -> str:
     )
     if cards:
         lines.append(cards)
-    lines.append(f"* focus topic. {len(loaded.warnings) + weak} warning(s). OK.")
+    focus = "* focus topic. " if any(t.focus for t in course.topics) else ""
+    lines.append(f"{focus}{len(loaded.warnings) + weak} warning(s). OK.")
     return "\n".join(lines)

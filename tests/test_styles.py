@@ -142,3 +142,29 @@ def test_cards_use_the_course_word_and_show_context_on_the_back(initialised, tmp
     tags = col.tags.all()
     assert any(t.endswith("::lecture::007") for t in tags)
     assert not any("::video::" in t for t in tags)
+
+
+def test_init_reads_titles_and_code_as_written(tmp_path):
+    src = tmp_path / "notes"
+    src.mkdir()
+    body = "".join(f"## Lecture {n}: T{n}\n\n**Q1. Why {n}?**\nSo.\n\n" for n in range(1, 21))
+    (src / "a.md").write_text(
+        "---\ntitle: Thermodynamics\n---\n# Obsidian properties\n\n```bash\n# not a heading\n```\n\n"
+        + body,
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["init", str(src)])
+    assert result.exit_code == 0, result.output
+    config = (src / "course.yaml").read_text("utf-8")
+    assert "title: Thermodynamics" in config  # the YAML front matter's title
+    assert "not a heading" not in config  # a '#' inside code is no section
+    assert "title: Lectures 6–10\n  units: 6-10" in config  # topics named by their range
+
+
+def test_init_names_an_unreadable_file(tmp_path):
+    src = tmp_path / "notes"
+    src.mkdir()
+    (src / "a.md").write_bytes("## Lecture 1: Caf\xe9\n".encode("latin-1"))
+    result = CliRunner().invoke(main, ["init", str(src)])
+    assert result.exit_code == 1
+    assert "a.md:1: not valid UTF-8" in result.output

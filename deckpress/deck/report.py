@@ -74,9 +74,11 @@ def _contents(config: CourseConfig, notes: Sequence[SourceNote], deck_path: Path
     questions = sum(1 for n in notes if n.kind == "qa")
     videos = sum(1 for n in notes if n.kind == "keypoints")
     points = sum(len(n.parts) for n in notes if n.kind == "keypoints")
+    word = next((n.origin.unit_word for n in notes if n.origin.unit_word), None)
+    units = f"{word.lower()}s" if word and word.isascii() and not word.endswith("s") else "units"
     out = [
         f"deck {config.deck!r}: {sum(per_deck.values())} cards in {len(per_deck)} subdecks "
-        f"({questions} Q&A, {points} key points from {videos} videos) -> {deck_path}"
+        f"({questions} Q&A, {points} key points from {videos} {units}) -> {deck_path}"
     ]
     width = max((len(label) for label in per_deck), default=0)
     out += [f"  {label:<{width}}  {count:>4} cards" for label, count in per_deck.items()]

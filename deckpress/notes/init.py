@@ -68,11 +68,18 @@ def infer(source: Path, display: str) -> Inferred:
     if not source.is_dir():
         raise ContentError([Diagnostic(display, 0, "notes folder not found")])
     texts = []
+    unreadable = []
     for path in notes_files(source):
+        name = path.relative_to(source).as_posix()
         try:
-            texts.append((path.relative_to(source).as_posix(), decode(path.read_bytes())))
-        except UnicodeDecodeError:
-            continue  # `check` names the file; init infers from the rest
+            texts.append((name, decode(path.read_bytes())))
+        except UnicodeDecodeError as exc:
+            line = exc.object[: exc.start].count(b"\n") + 1
+            unreadable.append(
+                Diagnostic(f"{display}/{name}", line, "not valid UTF-8; save the file as UTF-8")
+            )
+    if unreadable:
+        raise ContentError(unreadable)
     if not texts:
         raise ContentError([Diagnostic(display, 0, "no notes found: add markdown files (*.md)")])
     said: list[str] = []
@@ -130,9 +137,14 @@ def infer(source: Path, display: str) -> Inferred:
 
 
 def _headings(text: str) -> list[tuple[int, str]]:
+    return [(level, heading) for level, heading, _ in _located_headings(text)]
+
+
+def _located_headings(text: str) -> list[tuple[int, str, int]]:
+    """``(level, text, 1-based line)`` of the top-level headings (never a ``#`` in code)."""
     tokens = _md.parse(text)
     return [
-        (int(t.tag[1]), tokens[i + 1].content)
+        (int(t.tag[1]), tokens[i + 1].content, t.map[0] + 1 if t.map else 0)
         for i, t in enumerate(tokens)
         if t.type == "heading_open" and t.level == 0
     ]
@@ -190,11 +202,21 @@ def _label_line(text: str) -> str | None:
 
 
 def _title(front: list[str], source: Path) -> str:
-    """The first level-1 heading before any unit, else the folder's name."""
+    """``title:`` of a YAML front matter, else the first level-1 heading before any unit
+    (``# Title`` or ``Title`` over ``===``), else the folder's name."""
     for block in front:
-        m = re.match(r"^#\s+(.+?)\s*#*\s*$", block)
+        yaml_block = re.fullmatch(r"---\n(.*)\n---", block, re.DOTALL)
+        if yaml_block:
+            try:
+                data = yaml.safe_load(yaml_block.group(1))
+            except yaml.YAMLError:
+                continue
+            if isinstance(data, dict) and isinstance(data.get("title"), str) and data["title"]:
+                return data["title"].strip()
+    for block in front:
+        m = re.match(r"^#\s+(.+?)\s*#*\s*$", block) or re.match(r"^(.+)\n=+\s*$", block)
         if m:
-            title = strip_decoration(m.group(1)).strip("*_ ")
+            title = _clean_title(m.group(1))
             if title:
                 return title
     folder = source.resolve()
@@ -218,33 +240,52 @@ def _topics(texts: list[tuple[str, str]], units: tuple[Unit, ...]) -> tuple[list
     topics = []
     for title, members in groups:
         chunks = _split(members)
-        for n, chunk in enumerate(chunks, 1):
+        for chunk in chunks:
             first, last = chunk[0].number, chunk[-1].number
-            name = title if len(chunks) == 1 else f"{title} ({n}/{len(chunks)})"
+            span = _span(chunk)
+            name = title if len(chunks) == 1 and title else (f"{title}: {span}" if title else span)
             topics.append({"title": name, "units": f"{first}-{last}" if last != first else first})
     return topics, how
 
 
+def _span(chunk: list[Unit]) -> str:
+    """``Lectures 6–10`` (or ``Lecture 6``; ``Units …`` when the notes have no word)."""
+    word = chunk[0].unit_word or "Unit"
+    first, last = chunk[0].number, chunk[-1].number
+    if first == last:
+        return f"{word} {first}"
+    plural = f"{word}s" if word.isascii() and word[-1:] not in "sS" else word
+    return f"{plural} {first}–{last}"
+
+
+def _clean_title(heading: str) -> str:
+    """A heading as a topic or course title: emoji and wrapping bold removed."""
+    text = strip_decoration(heading.strip())
+    bold = re.fullmatch(r"(\*\*|__)(.+?)\1", text)
+    return (bold.group(2) if bold else text).strip()
+
+
 def _sections(texts: list[tuple[str, str]], units: tuple[Unit, ...]):
     """Headings above the unit headings, else files, else one group."""
-    unit_lines = {(u.loc.file, u.loc.line): u for u in units}
-    unit_level = min(_levels(texts, unit_lines) or [2])
+    by_line = {(u.loc.file, u.loc.line): u for u in units}
+    located = {name: _located_headings(text) for name, text in texts}
+    unit_level = min(
+        [lv for name, hs in located.items() for lv, _, ln in hs if (name, ln) in by_line] or [2]
+    )
     groups: list[tuple[str, list[Unit]]] = []
     sections = 0
     for name, text in texts:
         current = _file_title(name, text)
         started = False
-        for line, row in enumerate(text.split("\n"), 1):
-            unit = unit_lines.get((name, line))
+        for level, heading, line in located[name]:
+            unit = by_line.get((name, line))
             if unit is not None:
-                if not started or not groups:
+                if not started:
                     groups.append((current, []))
                     started = True
                 groups[-1][1].append(unit)
-                continue
-            m = re.match(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$", row)
-            if m and len(m.group(1)) < unit_level:
-                current = strip_decoration(m.group(2)).strip("*_ ") or current
+            elif level < unit_level:
+                current = _clean_title(heading) or current
                 if started:
                     sections += 1
                     groups.append((current, []))
@@ -253,27 +294,13 @@ def _sections(texts: list[tuple[str, str]], units: tuple[Unit, ...]):
         return groups, "from the headings above the units"
     if len(groups) > 1:
         return groups, "one per notes file"
-    members = list(units)
-    word = (members[0].unit_word or "Unit") + "s" if members else "Units"
-    title = f"{word} {members[0].number}–{members[-1].number}" if members else word
-    return [(title, members)], "consecutive units"
-
-
-def _levels(texts, unit_lines) -> list[int]:
-    levels = []
-    for name, text in texts:
-        for line, row in enumerate(text.split("\n"), 1):
-            if (name, line) in unit_lines:
-                m = re.match(r"^ {0,3}(#{1,6})\s", row)
-                if m:
-                    levels.append(len(m.group(1)))
-    return levels
+    return [("", list(units))], "consecutive units"
 
 
 def _file_title(name: str, text: str) -> str:
     for level, heading in _headings(text):
         if level == 1:
-            title = strip_decoration(heading.strip()).strip("*_ ")
+            title = _clean_title(heading)
             if title:
                 return title
         break
