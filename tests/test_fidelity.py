@@ -409,7 +409,7 @@ def _handout_context(course):
 
     topic = course.topics[0]
     page = page_context(course, course.config.print.handouts, None)
-    return dict(topic=topic, answers="full", topic_count=1, page=page)
+    return dict(topic=topic, answers="full", context=True, topic_count=1, page=page)
 
 
 @pytest.mark.parametrize("fonts", ["[1]", "['Evil; } body { color: red']", "['']"])

@@ -168,3 +168,33 @@ def test_init_names_an_unreadable_file(tmp_path):
     result = CliRunner().invoke(main, ["init", str(src)])
     assert result.exit_code == 1
     assert "a.md:1: not valid UTF-8" in result.output
+
+
+def test_handouts_print_each_units_context_unless_told_not_to(initialised, tmp_path):
+    from pypdf import PdfReader
+
+    src = tmp_path / "src"
+    shutil.copytree(initialised["07-prose-heavy-lecture"], src)
+    out = tmp_path / "dist"
+
+    def handout_text() -> str:
+        result = CliRunner().invoke(
+            main, ["build", "--source", str(src), "--out", str(out), "--only", "handouts", "-q"]
+        )
+        assert result.exit_code == 0, result.output
+        (pdf,) = (out / "handouts").glob("*.pdf")
+        reader = PdfReader(pdf)
+        text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+        return text, sum(len(p.images) for p in reader.pages)
+
+    text, images = handout_text()
+    assert "The validation set stands in for that unseen data" in text
+    assert "typical use" in text  # the table
+    assert images == 1  # the plot, whose path has a space
+    config = src / "course.yaml"
+    config.write_text(
+        config.read_text("utf-8") + "print:\n  handouts:\n    context: false\n", "utf-8"
+    )
+    text, images = handout_text()
+    assert "The validation set stands in" not in text and images == 0
+    assert "Why not tune hyperparameters on the test set?" in text

@@ -51,6 +51,8 @@ class SheetConfig:
     """Number of text columns on a page."""
     landscape: bool
     """Page orientation."""
+    context: bool = False
+    """Print each unit's context (its prose, tables, pictures) under its title."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,9 @@ class PrintConfig:
         default_factory=lambda: SheetConfig(answers="short", columns=3, landscape=True)
     )
     handouts: SheetConfig = field(
-        default_factory=lambda: SheetConfig(answers="full", columns=3, landscape=True)
+        default_factory=lambda: SheetConfig(
+            answers="full", columns=3, landscape=True, context=True
+        )
     )
 
 
@@ -412,7 +416,7 @@ TOPIC_KEYS = ("title", "units", "videos", "focus", "handout_answers")
 UNITS_KEYS = ("heading",)
 LABEL_KEYS = ("key_points", "questions")
 PRINT_KEYS = ("paper", "min_font_pt", "max_font_pt", "fonts", "cheatsheet", "handouts")
-SHEET_KEYS = ("answers", "columns", "landscape")
+SHEET_KEYS = ("answers", "columns", "landscape", "context")
 CARDS_KEYS = ("ignore", "enumeration_items", "duplicate_similarity")
 
 
@@ -627,6 +631,7 @@ def _load_print(c: _Checker, top: _LineDict) -> PrintConfig:
                 check=lambda v: None if 1 <= v <= 6 else "must be between 1 and 6",
             ),
             landscape=c.get(sheet, "landscape", where, bool, base.landscape),
+            context=c.get(sheet, "context", where, bool, base.context),
         )
     fonts = c.get(data, "fonts", "print", (list, str), [], check=_font_families)
     fonts = tuple([fonts] if isinstance(fonts, str) else fonts)

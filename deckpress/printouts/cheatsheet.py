@@ -63,6 +63,7 @@ def sheet(
         topics=topics,
         focus=focus,
         answers=config.cheatsheet.answers,
+        context=config.cheatsheet.context,
         page=page_context(course, config.cheatsheet, options.paper),
     )
     return Sheet(

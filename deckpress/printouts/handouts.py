@@ -100,6 +100,7 @@ def _html(course: Course, topic: Topic, page: dict[str, object]) -> str:
         TEMPLATE,
         topic=topic,
         answers=topic.handout_answers,
+        context=course.config.print.handouts.context,
         topic_count=len(course.topics),
         page=page,
     )
