@@ -21,6 +21,7 @@ from deckpress.render import html_inline
 from deckpress.templating import BUILTIN_TEMPLATES
 
 from .conftest import FIXTURES, SOURCE
+from .conftest import video as video_notes
 from .conftest import cli_build as build
 
 ESCAPING = FIXTURES / "print" / "escaping"
@@ -419,3 +420,27 @@ def test_running_header_names_the_topic_the_page_opens_in(real):
             first = min(body, key=lambda w: (round(w["x0"] / 200), w["top"]))
             assert first["text"].isdigit(), first
             assert header.endswith(topic_of[int(first["text"])]), (header, first["text"])
+
+
+def test_cheat_sheet_opens_with_the_front_matter_unless_told_not_to(make_source, tmp_path):
+    from click.testing import CliRunner
+    from pypdf import PdfReader
+
+    from deckpress.cli import main
+
+    notes = "# Tiny course\n\nRevise two videos a day.\n\n" + video_notes(1) + video_notes(2)
+    src = make_source({"a.md": notes})
+    out = tmp_path / "dist"
+
+    def first_page() -> str:
+        args = ["build", "--source", str(src), "--out", str(out), "--only", "cheatsheet", "-q"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        return PdfReader(out / "cheatsheet.pdf").pages[0].extract_text()
+
+    assert "Revise two videos a day." in first_page()
+    config = src / "course.yaml"
+    config.write_text(
+        config.read_text("utf-8") + "print:\n  cheatsheet:\n    front_matter: false\n", "utf-8"
+    )
+    assert "Revise two videos a day." not in first_page()

@@ -53,6 +53,8 @@ class SheetConfig:
     """Page orientation."""
     context: bool = False
     """Print each unit's context (its prose, tables, pictures) under its title."""
+    front_matter: bool = False
+    """Cheat sheets: print the notes' front matter under the course title."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,9 @@ class PrintConfig:
     fonts: tuple[str, ...] = ()
     """Font families tried, in order, for characters the stylesheet's fonts lack."""
     cheatsheet: SheetConfig = field(
-        default_factory=lambda: SheetConfig(answers="short", columns=3, landscape=True)
+        default_factory=lambda: SheetConfig(
+            answers="short", columns=3, landscape=True, front_matter=True
+        )
     )
     handouts: SheetConfig = field(
         default_factory=lambda: SheetConfig(
@@ -416,7 +420,7 @@ TOPIC_KEYS = ("title", "units", "videos", "focus", "handout_answers")
 UNITS_KEYS = ("heading",)
 LABEL_KEYS = ("key_points", "questions")
 PRINT_KEYS = ("paper", "min_font_pt", "max_font_pt", "fonts", "cheatsheet", "handouts")
-SHEET_KEYS = ("answers", "columns", "landscape", "context")
+SHEET_KEYS = ("answers", "columns", "landscape", "context", "front_matter")
 CARDS_KEYS = ("ignore", "enumeration_items", "duplicate_similarity")
 
 
@@ -632,6 +636,7 @@ def _load_print(c: _Checker, top: _LineDict) -> PrintConfig:
             ),
             landscape=c.get(sheet, "landscape", where, bool, base.landscape),
             context=c.get(sheet, "context", where, bool, base.context),
+            front_matter=c.get(sheet, "front_matter", where, bool, base.front_matter),
         )
     fonts = c.get(data, "fonts", "print", (list, str), [], check=_font_families)
     fonts = tuple([fonts] if isinstance(fonts, str) else fonts)

@@ -9,6 +9,7 @@ grows until it is filled (see :mod:`deckpress.printouts.fit`).
 from __future__ import annotations
 
 import logging
+import re
 
 from ..build.pipeline import ArtifactResult, BuildOptions
 from ..notes.model import Course, Topic
@@ -52,6 +53,23 @@ def sheets(course: Course, options: BuildOptions) -> list[Sheet]:
     return [sheet(course, options, name, topics, focus) for name, topics, focus in variants]
 
 
+def introduction(course: Course) -> tuple[str, ...]:
+    """The front matter worth printing under the course title: not YAML metadata, not a
+    heading that only repeats the title or announces the units."""
+    title = re.sub(r"\W+", " ", course.title).strip().casefold()
+    keep = []
+    for block in course.front_matter:
+        text = block.text.strip()
+        if text.startswith("---\n") or not text:
+            continue
+        if text.startswith("#") and "\n" not in text:
+            words = re.sub(r"\W+", " ", text.lstrip("#")).strip().casefold()
+            if not words or words in title or title in words:
+                continue
+        keep.append(text)
+    return tuple(keep)
+
+
 def sheet(
     course: Course, options: BuildOptions, name: str, topics: tuple[Topic, ...], focus: bool
 ) -> Sheet:
@@ -64,6 +82,7 @@ def sheet(
         focus=focus,
         answers=config.cheatsheet.answers,
         context=config.cheatsheet.context,
+        front=introduction(course) if config.cheatsheet.front_matter and not focus else (),
         page=page_context(course, config.cheatsheet, options.paper),
     )
     return Sheet(
