@@ -21,8 +21,8 @@ from deckpress.render import html_inline
 from deckpress.templating import BUILTIN_TEMPLATES
 
 from .conftest import FIXTURES, SOURCE
-from .conftest import video as video_notes
 from .conftest import cli_build as build
+from .conftest import video as video_notes
 
 ESCAPING = FIXTURES / "print" / "escaping"
 A4_LANDSCAPE = (842, 595)
