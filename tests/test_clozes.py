@@ -175,3 +175,13 @@ def test_switching_to_the_new_cards_keeps_every_review(tmp_path, monkeypatch):
     assert col.note_count() == notes
     assert scheduling(col) == before
     assert {cid: bullet_of(col, cid) for cid in asked} == asked
+
+
+def test_the_author_marks_the_blanks():
+    assert cloze("The ==sigmoid== saturates for ==large inputs==.") == (
+        "The {{c1::sigmoid}} saturates for {{c1::large inputs}}."
+    )
+    # a mark wins over every other rule, also in a term: definition bullet
+    assert cloze("Dropout: zeroes ==random activations== in training.") == (
+        "Dropout: zeroes {{c1::random activations}} in training."
+    )

@@ -160,11 +160,25 @@ def test_round_trip_edits_move_tag_and_keep_every_review(anki, course):
     for cid, state in before.items():
         assert now.get(cid) == state, cid
 
-    # deleting the removed note on request, and nothing else
+    # deleting the removed note on request, and nothing else: a note of the user's own
+    # in the course's deck stays
+    own = anki.call(
+        "addNote",
+        note={
+            "deckName": f"{DECK}::01 Foundations",
+            "modelName": "Basic",
+            "fields": {"Front": "my own card", "Back": "mine"},
+            "tags": ["deep-learning::removed"],
+        },
+    )
+    # (this AnkiConnect files a new card in Default whatever deckName says)
+    own_cards = anki.call("notesInfo", notes=[own])[0]["cards"]
+    anki.call("changeDeck", cards=own_cards, deck=f"{DECK}::01 Foundations")
     output = run_sync(anki, course, "--delete-removed")
     assert "1 removed (deleted)" in output
     final = notes(anki)
-    assert guids["deleted"] not in final and len(final) == 252
+    assert guids["deleted"] not in final and len(final) == 253  # 252 + the user's own
+    assert any(n.fields[0] == "my own card" for n in final.values())
     assert run_sync(anki, course).count("nothing to change") == 1
 
 
@@ -264,3 +278,23 @@ def test_note_type_with_a_field_of_the_users_still_gets_updates(anki, course):
     assert html.unescape(after[guids["reword"]].fields[0]) == REWORDED
     models = anki.call("modelNames")
     assert len(after) == 253 and not any(m.endswith("+") for m in models), models
+
+
+def test_a_renamed_topics_subdeck_with_cards_of_the_users_is_kept(anki, course):
+    run_sync(anki, course)
+    own = anki.call(
+        "addNote",
+        note={
+            "deckName": "Default",
+            "modelName": "Basic",
+            "fields": {"Front": "mine", "Back": "x"},
+        },
+    )
+    cards = anki.call("notesInfo", notes=[own])[0]["cards"]
+    anki.call("changeDeck", cards=cards, deck=f"{DECK}::02 Perceptron")
+    config = course / "course.yaml"
+    text = config.read_text("utf-8")
+    config.write_text(text.replace("title: Perceptron\n", "title: The perceptron\n", 1), "utf-8")
+    output = run_sync(anki, course)
+    assert "kept subdeck" in output and "deleted" not in output.split("\n")[0]
+    assert anki.call("findCards", query=f'"deck:{DECK}::02 Perceptron"') == cards

@@ -98,6 +98,8 @@ def cloze_bullet(text_html: str, n: int) -> Markup:
     """The bullet's HTML with its blanks, all numbered ``n``, Anki's syntax hidden."""
     marks = _MARK.findall(text_html)
     if marks:
+        whole = _PARAGRAPH.fullmatch(text_html.strip())
+        text_html = whole.group(1) if whole else text_html
         out = _MARK.sub(lambda m: "\0" + blank(m.group(1), n) + "\0", text_html)
         return Markup("".join(p if p.startswith("{{c") else safe(p) for p in out.split("\0")))
     whole = _PARAGRAPH.fullmatch(text_html.strip())
