@@ -369,3 +369,11 @@ def test_question_before_the_first_unit_of_a_file_is_named():
         ]
     )
     assert any(str(w).startswith("b.md:1: question before the first unit") for w in result.warnings)
+
+
+def test_a_key_points_label_with_text_after_it_is_named():
+    found, result = units(
+        "## Lecture 1: A\n\n**TL;DR:** Descent follows the slope.\n\n**Q1. X?**\nY.\n"
+    )
+    assert found[0].context[0].text == "**TL;DR:** Descent follows the slope."
+    assert any(w.line == 3 and "same line" in w.message for w in result.warnings)

@@ -56,6 +56,7 @@ _DETAILS_CLOSE = re.compile(r"^\s*</details>\s*$", re.IGNORECASE)
 _EMPTY_HTML = re.compile(
     r"^\s*(?:<(?:div|span|p|br|hr)\b[^>]*/?>\s*(?:</(?:div|span|p)>)?\s*)+$", re.IGNORECASE
 )
+_INLINE_LABEL = re.compile(r"^\s*(\*\*|__)(?P<label>[^*_\n]+?)\1\s*:?\s*\S")
 _CALLOUT = re.compile(r"^\s*\[!(?:question|faq|help|quiz)\][-+]?\s*(?P<title>.*)$", re.IGNORECASE)
 
 
@@ -635,6 +636,17 @@ class _FileParser:
                 self.set_section(section)
                 self.mark(first, last, "markup")
                 continue
+            inline_label = _INLINE_LABEL.match(source)
+            if (
+                inline_label
+                and self.unit is not None
+                and self.rec.section(inline_label.group("label")) == "points"
+            ):
+                self.warn(
+                    first,
+                    "key-points label with text on the same line: the text is kept as "
+                    "context; put it in a list ('- …') under the label to make it a key point",
+                )
             following = self.lines[last] if last < end else ""
             asked = self.question_at(source, children, following, first)
             if asked is not None:
