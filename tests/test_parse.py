@@ -283,3 +283,10 @@ def test_parse_source_reports_not_raises(make_source):
         "src/a.md:3: Q1 has no answer; write the answer on the line after the question "
         "(or in the next paragraph)"
     ]
+
+
+def test_a_sub_folder_with_its_own_course_is_left_out(make_source):
+    src = make_source(
+        {"a.md": video(1) + video(2), "other/course.yaml": "title: Other\n", "other/b.md": video(1)}
+    )
+    assert [p.relative_to(src).as_posix() for p in notes_files(src)] == ["a.md"]

@@ -157,13 +157,24 @@ class ParseResult:
 
 
 def notes_files(source: Path) -> list[Path]:
-    """The ``*.md`` files under ``source`` in a stable, natural order (part2 before part10)."""
+    """The ``*.md`` files under ``source`` in a stable, natural order (part2 before part10);
+    a sub-folder with a ``course.yaml`` of its own is another course and is left out."""
 
     def key(path: Path) -> list[object]:
         rel = path.relative_to(source).as_posix().lower()
         return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", rel)]
 
-    return sorted((p for p in source.rglob("*.md") if p.is_file()), key=key)
+    def own_course(path: Path) -> bool:
+        """Inside a sub-folder that has its own ``course.yaml``: another course."""
+        return any(
+            (folder / "course.yaml").is_file()
+            for folder in path.parents
+            if folder != source and source in folder.parents
+        )
+
+    return sorted(
+        (p for p in source.rglob("*.md") if p.is_file() and not own_course(p)), key=key
+    )
 
 
 def parse_source(
