@@ -377,3 +377,8 @@ def test_a_key_points_label_with_text_after_it_is_named():
     )
     assert found[0].context[0].text == "**TL;DR:** Descent follows the slope."
     assert any(w.line == 3 and "same line" in w.message for w in result.warnings)
+
+
+def test_an_obsidian_embed_is_named():
+    _, result = units("## Lecture 1: A\n\n**Q1. X?**\nSee ![[diagram.png]].\n")
+    assert any(w.line == 4 and "Obsidian embed" in w.message for w in result.warnings)

@@ -56,6 +56,7 @@ _DETAILS_CLOSE = re.compile(r"^\s*</details>\s*$", re.IGNORECASE)
 _EMPTY_HTML = re.compile(
     r"^\s*(?:<(?:div|span|p|br|hr)\b[^>]*/?>\s*(?:</(?:div|span|p)>)?\s*)+$", re.IGNORECASE
 )
+_WIKI_EMBED = re.compile(r"!\[\[([^\]\n]+)\]\]")
 _INLINE_LABEL = re.compile(r"^\s*(\*\*|__)(?P<label>[^*_\n]+?)\1\s*:?\s*\S")
 _CALLOUT = re.compile(r"^\s*\[!(?:question|faq|help|quiz)\][-+]?\s*(?P<title>.*)$", re.IGNORECASE)
 
@@ -1057,6 +1058,12 @@ class _FileParser:
                 if src.startswith("<") and src.endswith(">"):
                     src = src[1:-1]
                 yield number + 1, src
+            for m in _WIKI_EMBED.finditer(line):
+                self.warn(
+                    number,
+                    f"'![[{m.group(1)}]]' is an Obsidian embed, not markdown: it shows as text; "
+                    f"write ![]({m.group(1).split('|')[0]}) to show the picture",
+                )
 
 
 # --------------------------------------------------------------------------
