@@ -75,9 +75,7 @@ class PrintConfig:
         )
     )
     handouts: SheetConfig = field(
-        default_factory=lambda: SheetConfig(
-            answers="full", columns=3, landscape=True, context=True
-        )
+        default_factory=lambda: SheetConfig(answers="full", columns=3, landscape=True, context=True)
     )
 
 

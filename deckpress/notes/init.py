@@ -24,8 +24,9 @@ import yaml
 
 from ..errors import ContentError, Diagnostic
 from .config import CONFIG_NAME, NotesSyntax
+from .markdown import md as _md
 from .model import Unit
-from .parse import _md, decode, notes_files, parse_source
+from .parse import decode, notes_files, parse_source
 from .syntax import UNIT_WORDS, Recogniser, strip_decoration
 
 MAX_TOPIC_UNITS = 8
