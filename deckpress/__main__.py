@@ -4,9 +4,15 @@ import sys
 
 
 def run() -> None:
-    """Run the CLI; without its dependencies (a Python outside .venv), say how to set up."""
+    """Run the CLI; without its dependencies (a Python outside .venv), say how to set up.
+
+    Commands import their heavy modules lazily, so a missing dependency can surface
+    while a command runs, not only when the CLI is imported: both are caught.
+    """
     try:
         from deckpress.cli import main
+
+        main(standalone_mode=True)
     except ModuleNotFoundError as exc:
         if (exc.name or "deckpress").partition(".")[0] == "deckpress":
             raise
@@ -17,7 +23,6 @@ def run() -> None:
             "`.venv/bin/python build.py` or `.venv/bin/deckpress`;\n"
             "or install into your own virtualenv: `pip install -e .`"
         )
-    main()
 
 
 if __name__ == "__main__":

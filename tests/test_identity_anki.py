@@ -28,6 +28,8 @@ from .conftest import SOURCE
 from .test_deck_anki import build, import_apkg, note_rows, open_collection, text_of
 
 CASES = Path(__file__).parent / "fixtures" / "identity"
+FORMAT1_LOCK = Path(__file__).parent / "fixtures" / "identity" / "real-format1.lock"
+"""source/deckpress.lock as the first user committed it, before lock format 2."""
 T0 = int(time.time()) - 30 * 86_400
 
 
@@ -345,10 +347,11 @@ def reverse_bullets(folder: Path) -> int:
 
 
 def test_real_notes_reversed_bullets_keep_every_card(tmp_path):
-    """With the committed lock (format 1): 0 new, 0 removed, every card as it was."""
+    """With the lock of the first user's last build before lock format 2 (format 1):
+    0 new, 0 removed, every card as it was."""
     trip = Trip(tmp_path, SOURCE)
-    assert (trip.source / STATE_NAME).is_file()
-    kept_guids = {r.guid for r in load_state(SOURCE / STATE_NAME).notes}
+    shutil.copy(FORMAT1_LOCK, trip.source / STATE_NAME)
+    kept_guids = {r.guid for r in load_state(FORMAT1_LOCK).notes}
     result = trip.build()
     # the old lock keeps every GUID: no note is new or removed (key points may be updated:
     # their clozes keep a cue since the lock was written)
@@ -372,9 +375,10 @@ def test_real_notes_reversed_bullets_keep_every_card(tmp_path):
 
 
 def test_real_lock_rebuilt_updates_no_unchanged_note(tmp_path):
-    """The committed lock, built by this deckpress and imported over a deck built with
+    """A format-1 lock, built by this deckpress and imported over a deck built with
     the same lock: Anki updates nothing."""
     trip = Trip(tmp_path, SOURCE)
+    shutil.copy(FORMAT1_LOCK, trip.source / STATE_NAME)
     trip.build()
     trip.import_deck()
     rows = note_rows(trip.col)

@@ -155,7 +155,7 @@ def test_enum_value_that_is_wrong_in_any_case_is_still_an_error(make_source):
             "title: T\ntopics:\n  - title: A\n   videos: 1-2\n",
             4,
             "this line is not indented like the lines above it; keys of one entry "
-            "(such as title: and videos:) must start in the same column",
+            "(such as title: and units:) must start in the same column",
         ),
         (
             "title: T\ntopics:\n  - title: A\n      videos: 1-2\n",
@@ -220,8 +220,8 @@ def test_a_typo_in_a_key_is_one_error_not_a_cascade(make_source, config, error):
         (
             "title: T\ntopics:\n  - Foundations\n",
             [
-                "course.yaml:2: topics[1] must be a title and a range of videos, like "
-                "'- title: Foundations' with 'videos: 1-3' under it"
+                "course.yaml:2: topics[1] must be a title and a range of units, like "
+                "'- title: Foundations' with 'units: 1-3' under it"
             ],
         ),
         (

@@ -198,3 +198,16 @@ def test_handouts_print_each_units_context_unless_told_not_to(initialised, tmp_p
     text, images = handout_text()
     assert "The validation set stands in" not in text and images == 0
     assert "Why not tune hyperparameters on the test set?" in text
+
+
+def test_json_gives_the_number_topics_use_for_unnumbered_units(initialised):
+    result = CliRunner().invoke(
+        main, ["check", "--source", str(initialised["04-headings-as-questions"]), "--json"]
+    )
+    units = json.loads(result.stdout)["units"]
+    assert [(u["number"], u["topic_number"]) for u in units] == [(None, n) for n in (1, 2, 3, 4)]
+
+
+def test_init_of_a_missing_folder_is_a_command_line_mistake(tmp_path):
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "notes folder not found" in result.output

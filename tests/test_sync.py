@@ -298,3 +298,11 @@ def test_a_renamed_topics_subdeck_with_cards_of_the_users_is_kept(anki, course):
     output = run_sync(anki, course)
     assert "kept subdeck" in output and "deleted" not in output.split("\n")[0]
     assert anki.call("findCards", query=f'"deck:{DECK}::02 Perceptron"') == cards
+
+
+def test_an_address_that_is_no_url_is_one_line(course, tmp_path):
+    result = CliRunner().invoke(
+        main, ["sync", "--source", str(course), "--out", str(tmp_path / "d"), "--url", "notaurl"]
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "'notaurl' is not an address" in result.output

@@ -38,9 +38,14 @@ class AnkiConnect:
         body: dict[str, Any] = {"action": action, "version": API_VERSION, "params": params}
         if self.api_key:
             body["key"] = self.api_key
-        request = urllib.request.Request(
-            self.url, json.dumps(body).encode("utf-8"), {"Content-Type": "application/json"}
-        )
+        try:
+            request = urllib.request.Request(
+                self.url, json.dumps(body).encode("utf-8"), {"Content-Type": "application/json"}
+            )
+        except ValueError:
+            raise SyncError(
+                f"{self.url!r} is not an address: write it like http://127.0.0.1:8765"
+            ) from None
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 reply = json.loads(response.read().decode("utf-8"))

@@ -46,9 +46,11 @@ def lines(
     renamed_from: str | None = None,
 ) -> list[str]:
     """The report, one line per entry (``renamed_from``: the lock's deck, if not this one)."""
+    located = Locations(locations)
+    located.word = next((n.origin.unit_word.lower() for n in notes if n.origin.unit_word), "unit")
     return [
         *_contents(config, notes, paths.deck),
-        *_changes(config, changes, locations, paths),
+        *_changes(config, changes, located, paths),
         *_renamed(config, renamed_from, paths),
     ]
 
@@ -156,7 +158,8 @@ def _changes(
     for text, before, after in changes.moved_points[:MAX_LISTED]:
         out.append(
             f"  moved    {_describe(after, locations)}: bullet {_plain(text)!r} came from "
-            f"video {before.video}; Anki cannot move a card to another note, so it is a new "
+            f"{getattr(locations, 'word', 'unit')} {before.video}; Anki cannot move a card to "
+            "another note, so it is a new "
             "card here, and its old card (with the history) is empty now"
         )
     out += _more(len(changes.moved_points))
@@ -183,9 +186,16 @@ def _more(count: int) -> list[str]:
 
 def _describe(record: NoteRecord, locations: dict[str, Location]) -> str:
     where = f"{locations[record.guid]} " if record.guid in locations else ""
+    word = getattr(locations, "word", "unit")
     if record.kind == "keypoints":
-        return f"{where}video {record.video} key points"
-    return f"{where}video {record.video} {_plain(record.parts[0])!r}"
+        return f"{where}{word} {record.video} key points"
+    return f"{where}{word} {record.video} {_plain(record.parts[0])!r}"
+
+
+class Locations(dict):
+    """``{guid: Location}`` of this build's notes, and the word the notes use for a unit."""
+
+    word = "unit"
 
 
 def _plain(markdown: str) -> str:

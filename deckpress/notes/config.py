@@ -249,7 +249,7 @@ def yaml_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
             return line, "unexpected text after a quoted value; put the whole value in quotes"
         return line, (
             "this line is not indented like the lines above it; keys of one entry "
-            "(such as title: and videos:) must start in the same column"
+            "(such as title: and units:) must start in the same column"
         )
     if "could not find expected ':'" in problem:
         return start, "expected 'key: value' (or a list item '- value') on this line"
@@ -544,8 +544,8 @@ def _load_topics(c: _Checker, top: _LineDict) -> tuple[TopicConfig, ...]:
             title = entry if isinstance(entry, str) else "Foundations"
             c.error(
                 line,
-                f"{where} must be a title and a range of videos, like '- title: {title}' "
-                "with 'videos: 1-3' under it",
+                f"{where} must be a title and a range of units, like '- title: {title}' "
+                "with 'units: 1-3' under it",
             )
             continue
         data = c.mapping(entry, where, line, TOPIC_KEYS)

@@ -32,6 +32,8 @@ def unit_json(unit: Unit) -> dict[str, Any]:
         "file": unit.loc.file,
         "line": unit.loc.line,
         "number": unit.number if unit.numbered else None,
+        # what topic ranges in course.yaml and tags use: the number, or the unit's place
+        "topic_number": unit.number,
         "unit_word": unit.unit_word,
         "title": unit.title,
         "key_points": [point.text for point in unit.key_points],

@@ -67,7 +67,11 @@ def init_course(source: Path, display: str, force: bool = False) -> Inferred:
 def infer(source: Path, display: str) -> Inferred:
     """Infer the config without writing anything."""
     if not source.is_dir():
-        raise ContentError([Diagnostic(display, 0, "notes folder not found")])
+        from ..errors import UsageProblem
+
+        raise UsageProblem(
+            f"{display}: notes folder not found; give the folder that holds your *.md files"
+        )
     texts = []
     unreadable = []
     for path in notes_files(source):
@@ -127,6 +131,12 @@ def infer(source: Path, display: str) -> Inferred:
             data["labels"]["questions"] = list(labels[1])
         said.append(f"labels: {data['labels']} — lines your notes use to open a section")
     topics, how = _topics(texts, units)
+    for topic in topics:
+        if topic["title"] == data["title"] and len(topics) > 1:
+            # the first file's title is the course's: name the topic by its units instead
+            first, _, last = str(topic["units"]).partition("-")
+            members = [u for u in units if int(first) <= u.number <= int(last or first)]
+            topic["title"] = _span(members) if members else topic["title"]
     data["topics"] = topics
     said.append(f"topics: {len(topics)} ({how}) — rename them and set focus: true where it helps")
     header = (
@@ -305,7 +315,9 @@ def _file_title(name: str, text: str) -> str:
             if title:
                 return title
         break
-    return Path(name).stem.replace("-", " ").replace("_", " ").strip().capitalize() or name
+    # "02-transactions.md" -> "Transactions": the topic's number comes from its place
+    stem = re.sub(r"^[\d\s._-]+", "", Path(name).stem) or Path(name).stem
+    return stem.replace("-", " ").replace("_", " ").strip().capitalize() or name
 
 
 def _split(members: list[Unit]) -> list[list[Unit]]:
