@@ -79,7 +79,7 @@ def _contents(config: CourseConfig, notes: Sequence[SourceNote], deck_path: Path
     word = next((n.origin.unit_word for n in notes if n.origin.unit_word), None)
     units = f"{word.lower()}s" if word and word.isascii() and not word.endswith("s") else "units"
     out = [
-        f"deck {config.deck!r}: {sum(per_deck.values())} cards in {len(per_deck)} subdecks "
+        f"deck {config.deck!r}: {sum(per_deck.values())} cards in {len(per_deck)} subdeck{'s' if len(per_deck) != 1 else ''} "
         f"({questions} Q&A, {points} key points from {videos} {units}) -> {deck_path}"
     ]
     width = max((len(label) for label in per_deck), default=0)
@@ -93,7 +93,7 @@ def _first_build(changes: Changes, paths: Paths) -> list[str]:
     lost = "notes" if paths.unknown is None else f"{paths.unknown} of the {count} notes"
     if paths.earlier is None:
         return [
-            f"first build of this course: importing {paths.deck} adds all {count} notes as new "
+            f"first build of this course: importing {paths.deck} adds {'all ' if count > 1 else ''}{count} note{'s' if count != 1 else ''} as new "
             f"cards. Their identities are saved in {paths.state}: commit it, so that rebuilt "
             "decks update these cards instead of duplicating them"
         ]
