@@ -34,7 +34,7 @@ from ..notes.config import SheetConfig
 from ..notes.media import resolve_image
 from ..notes.model import Course, Location
 from ..templating import read_asset, shared_env
-from . import fit
+from . import fit, subset
 
 if TYPE_CHECKING:
     from ..build.pipeline import ArtifactResult, BuildOptions
@@ -90,6 +90,7 @@ class Sheet:
         return fingerprint(
             __version__,
             _weasyprint_version(),
+            subset.version(),
             fit.TUNING,
             RELAXED_CSS,
             STRANDED,
