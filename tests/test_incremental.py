@@ -274,3 +274,20 @@ def test_changed_image_rebuilds_the_deck(make_source, tmp_path):
     (src / "fig.png").write_bytes(b"\x89PNG two")
     assert "up to date" not in build(src, out, "--only", "deck")
     assert (out / "tiny-course.apkg").read_bytes() != first
+
+
+def test_the_same_out_typed_two_ways_rebuilds_nothing(make_source, tmp_path, monkeypatch):
+    from .conftest import video
+
+    src = make_source({"a.md": video(1) + video(2)})
+    monkeypatch.chdir(tmp_path)
+    build(Path("src"), Path("out"))  # as typed: relative
+    before = snapshot(tmp_path / "out")
+    assert "handouts/01-everything.pdf" in before
+    # the full pipeline (not the no-op shortcut), with both folders typed another way
+    outcome = run(BuildOptions(src.resolve(), tmp_path.resolve() / "out"))
+    assert outcome.rebuilt == []
+    assert snapshot(tmp_path / "out") == before
+    # and back, through a symlink to the same folder
+    (tmp_path / "link").symlink_to(tmp_path / "out")
+    assert run(BuildOptions(Path("src"), Path("link"))).rebuilt == []

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..errors import Diagnostic
 from .artifacts import ARTIFACTS
-from .incremental import Manifest, build_lock, options_key, tree_hashes
+from .incremental import Manifest, build_lock, options_key, recorded, tree_hashes
 
 if TYPE_CHECKING:
     from ..notes.model import Course
@@ -44,7 +44,8 @@ class BuildContext:
         """Called as ``progress(what, done, total)`` while long steps run (the CLI
         draws a progress line on a terminal)."""
         self.outputs: dict[str, str] = {}
-        """Every output this build produced or kept: ``{path: key}``."""
+        """Every output this build produced or kept: ``{path: key}``, by resolved path
+        (:func:`~deckpress.build.incremental.recorded`)."""
         self.rebuilt: list[Path] = []
         """Outputs actually (re)written by this build."""
         self.artifact = ""
@@ -54,24 +55,24 @@ class BuildContext:
 
     def fresh(self, path: Path, key: str) -> bool:
         """True (and ``path`` is kept) when ``path`` is intact and was built from ``key``."""
-        entry = self.previous.outputs.get(str(path))
+        entry = self.previous.outputs.get(recorded(path))
         if self.force or entry is None or entry["key"] != key:
             return False
         if not self.previous.output_intact(path):
             return False
-        self.outputs[str(path)] = key
-        self.owners[str(path)] = self.artifact
+        self.outputs[recorded(path)] = key
+        self.owners[recorded(path)] = self.artifact
         return True
 
     def kept(self, path: Path, key: str) -> None:
         """Record that ``path`` already held exactly what ``key`` describes."""
-        self.outputs[str(path)] = key
-        self.owners[str(path)] = self.artifact
+        self.outputs[recorded(path)] = key
+        self.owners[recorded(path)] = self.artifact
 
     def wrote(self, path: Path, key: str) -> None:
         """Record that ``path`` was just written from ``key``."""
-        self.outputs[str(path)] = key
-        self.owners[str(path)] = self.artifact
+        self.outputs[recorded(path)] = key
+        self.owners[recorded(path)] = self.artifact
         self.rebuilt.append(path)
 
 
@@ -152,7 +153,7 @@ def run(
 
     # load + validate: every problem at once, before anything is written
     loaded = load_course(options.source, display)
-    folders = input_folders(options, loaded.course.config.templates)
+    folders = [Path(recorded(f)) for f in input_folders(options, loaded.course.config.templates)]
     with build_lock(options.out, options.source):
         previous = Manifest.read(options.out)
         context = BuildContext(previous, force=options.force, progress=progress)

@@ -27,7 +27,7 @@ from urllib.parse import unquote
 
 from .. import __version__
 from ..build.artifacts import ARTIFACTS
-from ..build.incremental import fingerprint
+from ..build.incremental import fingerprint, recorded
 from ..build.output import write_bytes
 from ..errors import Diagnostic
 from ..notes.config import SheetConfig
@@ -357,7 +357,9 @@ def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> Non
     done = options.context.outputs  # written (or kept) earlier in this build
     new = list(
         {
-            s.key: s for s in sheets if s.key not in _pending and done.get(str(s.path)) != s.key
+            s.key: s
+            for s in sheets
+            if s.key not in _pending and done.get(recorded(s.path)) != s.key
         }.values()
     )
     if not new:
