@@ -291,3 +291,64 @@ def test_the_same_out_typed_two_ways_rebuilds_nothing(make_source, tmp_path, mon
     # and back, through a symlink to the same folder
     (tmp_path / "link").symlink_to(tmp_path / "out")
     assert run(BuildOptions(Path("src"), Path("link"))).rebuilt == []
+
+
+def _running(pid: int) -> bool:
+    """``pid`` exists and is not a zombie (reparented zombies may never be reaped here)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _children(pid: int) -> set[int]:
+    """Running processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_watch_stopped_by_a_signal_ends_its_workers(make_source, tmp_path, signal_name):
+    import os
+    import signal
+
+    from .conftest import video
+
+    src = make_source({"a.md": video(1) + video(2)})
+    env = {**os.environ, "DECKPRESS_WORKERS": "2"}
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "deckpress", "watch", "--source", str(src)]
+        + ["--out", str(tmp_path / "out"), "--only", "handouts"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for line in watcher.stderr:  # the first build is done when it starts watching
+            if "watching" in line:
+                break
+        workers = _children(watcher.pid)
+        assert len(workers) == 2, "the PDF workers should be running"
+        watcher.send_signal(getattr(signal, signal_name))
+        watcher.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_running(pid) for pid in workers):
+            time.sleep(0.1)
+        left = {pid for pid in workers if _running(pid)}
+        assert not left, f"worker processes left behind: {left}"
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.wait()
+        for pid in workers if "workers" in locals() else ():
+            if _running(pid):  # failed: do not leave them behind either
+                os.kill(pid, signal.SIGKILL)

@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -371,13 +372,42 @@ def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> Non
         pdf.load()  # before forking: the workers inherit WeasyPrint instead of importing it
         gc.freeze()  # ... and the collector leaves what they inherit alone
         # fork: the workers start at once, with this process's modules already imported
-        _pool = ProcessPoolExecutor(_worker_count(), mp_context=multiprocessing.get_context("fork"))
+        _pool = ProcessPoolExecutor(
+            _worker_count(),
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_worker_started,
+        )
     # biggest first, so the last to finish is a small one (the HTML's length is a good
     # enough measure of the work)
     for sheet in sorted(new, key=lambda s: -len(s.html)):
         _pending[sheet.key] = _pool.submit(print_sheet, sheet)
     if starting:
         gc.unfreeze()  # the workers are forked by now
+
+
+def _worker_started() -> None:
+    """A worker ends on SIGTERM/SIGHUP, whatever handlers it inherited (``watch``'s)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
+def stop_workers() -> None:
+    """End the worker processes now, running sheets included (``watch`` stopping)."""
+    global _pool
+    if _pool is None:
+        return
+    for future in _pending.values():
+        future.cancel()
+    _pending.clear()
+    # ProcessPoolExecutor waits for running jobs at exit: these are not worth waiting for
+    processes = list((getattr(_pool, "_processes", None) or {}).values())
+    _pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+    _pool = None
 
 
 def _worker_count() -> int:
