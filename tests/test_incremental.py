@@ -352,3 +352,35 @@ def test_watch_stopped_by_a_signal_ends_its_workers(make_source, tmp_path, signa
         for pid in workers if "workers" in locals() else ():
             if _running(pid):  # failed: do not leave them behind either
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_cold_incremental_and_watch_builds_give_the_same_pdfs(make_source, tmp_path):
+    from .conftest import video
+
+    config = """\
+title: Tiny course
+topics:
+  - title: First
+    videos: 1-2
+    focus: true
+  - title: Second
+    videos: 3-4
+"""
+    src = make_source({"a.md": "".join(video(n) for n in range(1, 5))}, config)
+    out = tmp_path / "dist"
+    options = BuildOptions(src, out)
+    run(options)  # cold, then an edit rebuilt in the same process (as watch does)
+    notes = src / "a.md"
+    notes.write_text(notes.read_text().replace("Answer 1.", "Answer one."), encoding="utf-8")
+    assert {p.name for p in run(options).rebuilt} >= {"cheatsheet.pdf", "01-first.pdf"}
+    # a fresh process builds the edited notes from nothing
+    cold = tmp_path / "cold"
+    subprocess.run(
+        [sys.executable, "-m", "deckpress", "build", "-q", "--source", str(src)]
+        + ["--out", str(cold)],
+        check=True,
+    )
+    pdfs = sorted(p.relative_to(cold) for p in cold.rglob("*.pdf"))
+    assert len(pdfs) == 5  # 2 cheat sheets, 2 handouts, handouts.pdf
+    for name in pdfs:
+        assert (out / name).read_bytes() == (cold / name).read_bytes(), name
