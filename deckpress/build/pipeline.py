@@ -52,6 +52,9 @@ class BuildContext:
         """The artifact now building: outputs recorded meanwhile are its."""
         self.owners: dict[str, str] = {}
         """``{path: artifact}`` of every output of this build."""
+        self.memo: dict[object, object] = {}
+        """What artifacts compute once per build and ask for again (the print jobs,
+        rendered from the templates: see :func:`deckpress.printouts.printing.per_build`)."""
 
     def fresh(self, path: Path, key: str) -> bool:
         """True (and ``path`` is kept) when ``path`` is intact and was built from ``key``."""
@@ -226,9 +229,12 @@ def _build(course, options: BuildOptions) -> dict[str, ArtifactResult]:
             options.context.artifact = name
             module.start(course, options)
     results: dict[str, ArtifactResult] = {}
-    for step, (name, module) in enumerate(modules.items()):
+    # an artifact that waits for the longest background job goes last, so that the
+    # others' own work (joining handouts.pdf) is done meanwhile, not after it
+    order = sorted(modules, key=lambda name: getattr(modules[name], "WAITS_LONGEST", False))
+    for step, name in enumerate(order):
         log.info("building %s", name)
         options.context.artifact = name
         options.context.progress(f"building {name}", step, len(modules))
-        results[name] = module.build(course, options)
-    return results
+        results[name] = modules[name].build(course, options)
+    return {name: results[name] for name in modules}  # reported in the usual order

@@ -12,12 +12,25 @@ import logging
 
 from ..build.pipeline import ArtifactResult, BuildOptions
 from ..notes.model import Course, Topic
-from .printing import Printed, Sheet, page_context, render_html, save, stale, start, typeset
+from .printing import (
+    Printed,
+    Sheet,
+    page_context,
+    per_build,
+    render_html,
+    save,
+    stale,
+    start,
+    typeset,
+)
 
 log = logging.getLogger(__name__)
 
 TEMPLATE = "print-cheatsheet.html"
 WHOLE, FOCUS = "cheatsheet.pdf", "cheatsheet-focus.pdf"
+WAITS_LONGEST = True
+"""The whole-course sheet is the longest typesetting job of a build (one layout of
+every topic): the pipeline builds the other artifacts before waiting for it."""
 MIN_FILL = 0.6
 """No page, the last included, may be emptier than this (while the type may still grow)."""
 
@@ -44,6 +57,7 @@ def build(course: Course, options: BuildOptions) -> ArtifactResult:
     return result
 
 
+@per_build
 def sheets(course: Course, options: BuildOptions) -> list[Sheet]:
     """The cheat sheet of every topic, and of the focus topics when there are any."""
     variants = [(WHOLE, course.topics, False)]

@@ -19,7 +19,17 @@ from pathlib import Path
 from ..build.incremental import fingerprint
 from ..build.pipeline import ArtifactResult, BuildOptions
 from ..notes.model import Course, Topic
-from .printing import Printed, Sheet, page_context, render_html, save, stale, start, typeset
+from .printing import (
+    Printed,
+    Sheet,
+    page_context,
+    per_build,
+    render_html,
+    save,
+    stale,
+    start,
+    typeset,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +74,7 @@ def build(course: Course, options: BuildOptions) -> ArtifactResult:
     return result
 
 
+@per_build
 def sheets(course: Course, options: BuildOptions) -> list[Sheet]:
     """Every topic's handout as a typesetting job."""
     config = course.config.print

@@ -9,6 +9,7 @@ written in a worker process, all print artifacts of a build sharing one pool.
 from __future__ import annotations
 
 import base64
+import functools
 import gc
 import html as html_lib
 import importlib
@@ -17,7 +18,7 @@ import multiprocessing
 import os
 import re
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -169,6 +170,22 @@ def _data_url(source: Path, src: str) -> str:
 
 # --------------------------------------------------------------------------
 # Typesetting jobs
+
+
+def per_build(sheets: Callable[[Course, BuildOptions], list[Sheet]]):
+    """Make an artifact's ``sheets(course, options)`` render its HTML once per build: the
+    pool's start, each artifact's build and the scheduling of the others all ask."""
+
+    @functools.wraps(sheets)
+    def once(course: Course, options: BuildOptions) -> list[Sheet]:
+        key = (sheets.__module__, sheets.__qualname__)
+        memo = options.context.memo
+        known = memo.get(key)
+        if known is None or known[0] is not course:  # type: ignore[index]
+            known = memo[key] = (course, sheets(course, options))
+        return known[1]  # type: ignore[index,return-value]
+
+    return once
 
 
 def save(path: Path, pdf: bytes, key: str, options: BuildOptions, result: ArtifactResult) -> None:
