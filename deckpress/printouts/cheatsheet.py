@@ -12,17 +12,8 @@ import logging
 
 from ..build.pipeline import ArtifactResult, BuildOptions
 from ..notes.model import Course, Topic
-from .printing import (
-    Printed,
-    Sheet,
-    page_context,
-    per_build,
-    render_html,
-    save,
-    stale,
-    start,
-    typeset,
-)
+from . import printing
+from .printing import Printed, Sheet, page_context, render_html, save, stale, start, typeset
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +48,7 @@ def build(course: Course, options: BuildOptions) -> ArtifactResult:
     return result
 
 
-@per_build
+@printing.per_build  # the HTML of a build's sheets is rendered once
 def sheets(course: Course, options: BuildOptions) -> list[Sheet]:
     """The cheat sheet of every topic, and of the focus topics when there are any."""
     variants = [(WHOLE, course.topics, False)]

@@ -19,17 +19,8 @@ from pathlib import Path
 from ..build.incremental import fingerprint
 from ..build.pipeline import ArtifactResult, BuildOptions
 from ..notes.model import Course, Topic
-from .printing import (
-    Printed,
-    Sheet,
-    page_context,
-    per_build,
-    render_html,
-    save,
-    stale,
-    start,
-    typeset,
-)
+from . import printing
+from .printing import Printed, Sheet, page_context, render_html, save, stale, start, typeset
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +65,7 @@ def build(course: Course, options: BuildOptions) -> ArtifactResult:
     return result
 
 
-@per_build
+@printing.per_build  # the HTML of a build's sheets is rendered once
 def sheets(course: Course, options: BuildOptions) -> list[Sheet]:
     """Every topic's handout as a typesetting job."""
     config = course.config.print
