@@ -170,3 +170,22 @@ def test_missing_chars_are_those_no_family_has():
     text = "√ ᵀ ∂ ∇ β ⊙ → “quoted” 漢 \u200b\n"
     assert pdf.missing_chars(text, families) == {"漢"}
     assert pdf.font_files(families), "fontconfig found no DejaVu font"
+
+
+def test_fonts_one_document_declares_are_not_found_by_the_next():
+    import base64
+
+    import uharfbuzz as hb
+
+    # a small font of its own: DejaVu Serif cut down to a few letters
+    face = hb.Face(hb.Blob.from_file_path(pdf.font_files(("DejaVu Serif",))[0]))
+    plan = hb.SubsetInput()
+    plan.unicode_set.update(ord(c) for c in "mine ")
+    data = base64.b64encode(hb.subset(face, plan).blob.data).decode("ascii")
+    declared = f'@font-face {{ font-family: "Mine"; src: url(data:font/ttf;base64,{data}); }}'
+    uses = "<p style=\"font-family: Mine, 'DejaVu Sans'\">mine</p>"
+    own = pdf.write_pdf([pdf.Typesetter(page(f"<style>{declared}</style>{uses}", columns=1))(10)])
+    assert any(name.endswith("+Mine") for name in embedded_fonts(own))
+    # the next document does not declare it: the shared configuration must not know it
+    other = pdf.write_pdf([pdf.Typesetter(page(uses, columns=1))(10)])
+    assert not any(name.endswith("+Mine") for name in embedded_fonts(other)), embedded_fonts(other)
