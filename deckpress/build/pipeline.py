@@ -1,8 +1,10 @@
 """The build orchestrator: load -> validate -> write each artifact that is out of date.
 
 Each artifact is a module exposing ``build(course, options) -> ArtifactResult``
-and optionally ``start(course, options)``, called for every artifact before any
-``build`` to start background work; they are imported lazily so a deck-only build never imports WeasyPrint. Before
+and optionally ``warm_up()``, called before the notes are loaded (to start worker
+processes), and ``start(course, options)``, called for every artifact before any
+``build`` to start background work; they are imported lazily so a deck-only build
+never imports WeasyPrint. Before
 writing a file, an artifact asks ``options.context.fresh(path, key)`` whether
 the file already holds what ``key`` (a fingerprint of everything that file
 shows) describes; it then skips the work. See :mod:`deckpress.build.incremental`.
@@ -153,6 +155,11 @@ def run(
 
     forget_environments()
     formulas.cache_in(options.out / STATE_DIR / "math")  # typeset formulas, by content
+    # background workers start while the notes load (see each artifact's ``warm_up``)
+    for name in options.only:
+        module = importlib.import_module(ARTIFACTS[name])
+        if hasattr(module, "warm_up"):
+            module.warm_up()
 
     # load + validate: every problem at once, before anything is written
     loaded = load_course(options.source, display)

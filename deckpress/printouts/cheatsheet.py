@@ -26,8 +26,12 @@ MIN_FILL = 0.6
 """No page, the last included, may be emptier than this (while the type may still grow)."""
 
 
-__all__ = ["build", "sheets", "start"]
-"""``start`` is the pipeline's hook: it sets every stale PDF of the build typesetting."""
+warm_up = printing.warm_up
+
+__all__ = ["build", "sheets", "start", "warm_up"]
+"""``warm_up`` and ``start`` are the pipeline's hooks: the first starts the worker
+processes before the notes are loaded, the second sets every stale PDF of the build
+typesetting."""
 
 
 def build(course: Course, options: BuildOptions) -> ArtifactResult:

@@ -39,8 +39,12 @@ PAPER_AREA = {"a4": 210 * 297, "letter": 215.9 * 279.4}
 """Paper area in mm²."""
 
 
-__all__ = ["build", "sheets", "start"]
-"""``start`` is the pipeline's hook: it sets every stale PDF of the build typesetting."""
+warm_up = printing.warm_up
+
+__all__ = ["build", "sheets", "start", "warm_up"]
+"""``warm_up`` and ``start`` are the pipeline's hooks: the first starts the worker
+processes before the notes are loaded, the second sets every stale PDF of the build
+typesetting."""
 
 
 def build(course: Course, options: BuildOptions) -> ArtifactResult:

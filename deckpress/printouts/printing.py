@@ -357,6 +357,25 @@ _pool: ProcessPoolExecutor | None = None
 _pending: dict[str, Future[Printed]] = {}
 
 
+def warm_up() -> None:
+    """Start the worker processes before the notes are even loaded: each imports
+    WeasyPrint (0.2 s) while this process loads the notes and renders the sheets, where
+    it would otherwise import it first and fork them after (the first sheet starts that
+    much later). This process then never imports WeasyPrint."""
+    global _pool
+    if _pool is not None or _worker_count() <= 1:
+        return
+    gc.freeze()  # the workers inherit what is loaded so far: the collector leaves it alone
+    _pool = ProcessPoolExecutor(
+        _worker_count(),
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_worker_started,
+        initargs=(True,),
+    )
+    _pool.submit(int)  # the first job starts every worker (forked now)
+    gc.unfreeze()
+
+
 def start(course: Course, options: BuildOptions) -> None:
     """Start typesetting every stale sheet in the worker pool, before any artifact is
     built, so the pool works while the pipeline builds the others (the deck)."""
@@ -402,11 +421,16 @@ def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> Non
         gc.unfreeze()  # the workers are forked by now
 
 
-def _worker_started() -> None:
-    """A worker ends on SIGTERM/SIGHUP, whatever handlers it inherited (``watch``'s)."""
+def _worker_started(load: bool = False) -> None:
+    """A worker ends on SIGTERM/SIGHUP, whatever handlers it inherited (``watch``'s);
+    with ``load``, it imports WeasyPrint before its first sheet (see :func:`warm_up`)."""
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
+    if load:
+        from . import pdf
+
+        pdf.load()
 
 
 def stop_workers() -> None:
