@@ -71,7 +71,8 @@ def environment(readme_only: bool = True) -> dict[str, str]:
 
 
 def run(cmd: list[str], cwd: Path | None = None, readme_only: bool = True) -> tuple[float, int]:
-    """Run ``cmd`` once; return (wall seconds, peak RSS in MiB). Fails loudly."""
+    """Run ``cmd`` once; return (wall seconds, peak RSS in MiB of the largest of it and its
+    children: wait4 counts them). Fails loudly."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd,
@@ -218,7 +219,7 @@ def main() -> None:
             (
                 "cold full build, peak memory",
                 f"{tree_mem:.0f} MiB",
-                f"summed PSS of the build and its worker processes (main process alone: "
+                f"summed PSS of the build and its worker processes (largest single process: "
                 f"{full_mem} MiB peak RSS)",
             )
         )
