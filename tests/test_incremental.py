@@ -274,3 +274,113 @@ def test_changed_image_rebuilds_the_deck(make_source, tmp_path):
     (src / "fig.png").write_bytes(b"\x89PNG two")
     assert "up to date" not in build(src, out, "--only", "deck")
     assert (out / "tiny-course.apkg").read_bytes() != first
+
+
+def test_the_same_out_typed_two_ways_rebuilds_nothing(make_source, tmp_path, monkeypatch):
+    from .conftest import video
+
+    src = make_source({"a.md": video(1) + video(2)})
+    monkeypatch.chdir(tmp_path)
+    build(Path("src"), Path("out"))  # as typed: relative
+    before = snapshot(tmp_path / "out")
+    assert "handouts/01-everything.pdf" in before
+    # the full pipeline (not the no-op shortcut), with both folders typed another way
+    outcome = run(BuildOptions(src.resolve(), tmp_path.resolve() / "out"))
+    assert outcome.rebuilt == []
+    assert snapshot(tmp_path / "out") == before
+    # and back, through a symlink to the same folder
+    (tmp_path / "link").symlink_to(tmp_path / "out")
+    assert run(BuildOptions(Path("src"), Path("link"))).rebuilt == []
+
+
+def _running(pid: int) -> bool:
+    """``pid`` exists and is not a zombie (reparented zombies may never be reaped here)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _children(pid: int) -> set[int]:
+    """Running processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_watch_stopped_by_a_signal_ends_its_workers(make_source, tmp_path, signal_name):
+    import os
+    import signal
+
+    from .conftest import video
+
+    src = make_source({"a.md": video(1) + video(2)})
+    env = {**os.environ, "DECKPRESS_WORKERS": "2"}
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "deckpress", "watch", "--source", str(src)]
+        + ["--out", str(tmp_path / "out"), "--only", "handouts"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for line in watcher.stderr:  # the first build is done when it starts watching
+            if "watching" in line:
+                break
+        workers = _children(watcher.pid)
+        assert len(workers) == 2, "the PDF workers should be running"
+        watcher.send_signal(getattr(signal, signal_name))
+        watcher.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_running(pid) for pid in workers):
+            time.sleep(0.1)
+        left = {pid for pid in workers if _running(pid)}
+        assert not left, f"worker processes left behind: {left}"
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.wait()
+        for pid in workers if "workers" in locals() else ():
+            if _running(pid):  # failed: do not leave them behind either
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_cold_incremental_and_watch_builds_give_the_same_pdfs(make_source, tmp_path):
+    from .conftest import video
+
+    config = """\
+title: Tiny course
+topics:
+  - title: First
+    videos: 1-2
+    focus: true
+  - title: Second
+    videos: 3-4
+"""
+    src = make_source({"a.md": "".join(video(n) for n in range(1, 5))}, config)
+    out = tmp_path / "dist"
+    options = BuildOptions(src, out)
+    run(options)  # cold, then an edit rebuilt in the same process (as watch does)
+    notes = src / "a.md"
+    notes.write_text(notes.read_text().replace("Answer 1.", "Answer one."), encoding="utf-8")
+    assert {p.name for p in run(options).rebuilt} >= {"cheatsheet.pdf", "01-first.pdf"}
+    # a fresh process builds the edited notes from nothing
+    cold = tmp_path / "cold"
+    subprocess.run(
+        [sys.executable, "-m", "deckpress", "build", "-q", "--source", str(src)]
+        + ["--out", str(cold)],
+        check=True,
+    )
+    pdfs = sorted(p.relative_to(cold) for p in cold.rglob("*.pdf"))
+    assert len(pdfs) == 5  # 2 cheat sheets, 2 handouts, handouts.pdf
+    for name in pdfs:
+        assert (out / name).read_bytes() == (cold / name).read_bytes(), name

@@ -62,14 +62,72 @@ def test_root_font_size_is_what_grows():
     assert 0.9 * (9 / 6) ** 2 < large.demand / small.demand < 1.2 * (9 / 6) ** 2
 
 
+SAMPLE = page('<div class="flow"><p>Gradient ∇ and <b>bold</b> <code>code</code></p></div>')
+
+
+def embedded_fonts(data: bytes) -> dict[str, int]:
+    """``{font name: bytes of its embedded file}`` of every font in a PDF."""
+    found = {}
+    for p in PdfReader(io.BytesIO(data)).pages:
+        for font in p["/Resources"]["/Font"].values():
+            descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            stream = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+            found[str(descriptor["/FontName"])] = len(stream.get_object().get_data())
+    return found
+
+
+def test_fonts_are_subset_by_the_bundled_harfbuzz():
+    from deckpress.printouts import subset
+
+    pdf.load()
+    assert subset.version().startswith("uharfbuzz ")
+    data = pdf.write_pdf([pdf.Typesetter(SAMPLE)(10)])
+    sizes = embedded_fonts(data)
+    assert len(sizes) == 3  # regular, bold, mono
+    # a few glyphs of DejaVu Sans (700 kB whole) are a few kB
+    assert all(size < 40_000 for size in sizes.values()), sizes
+    text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert "Gradient ∇ and bold code" in text
+
+
+def test_without_the_wheel_weasyprint_subsets_as_before(monkeypatch):
+    from weasyprint.pdf import fonts
+
+    from deckpress.printouts import subset
+
+    pdf.load()
+    bundled = pdf.write_pdf([pdf.Typesetter(SAMPLE)(10)])
+    monkeypatch.setattr(fonts.Font, "subset", fonts.Font.subset.original)
+    fallback = pdf.write_pdf([pdf.Typesetter(SAMPLE)(10)])
+    assert fallback != bundled  # another subsetter did it
+    assert PdfReader(io.BytesIO(fallback)).pages[0].extract_text() == (
+        PdfReader(io.BytesIO(bundled)).pages[0].extract_text()
+    )
+    assert all(size < 60_000 for size in embedded_fonts(fallback).values())
+    # the wheel missing: nothing installed, and PDFs say so in their fingerprint
+    monkeypatch.setitem(__import__("sys").modules, "uharfbuzz", None)
+    subset.version.cache_clear()
+    try:
+        assert subset.version() == ""
+
+        class Font:
+            def subset(self, to_unicode, hinting): ...
+
+        before = Font.subset
+        assert not subset.install(Font) and Font.subset is before
+    finally:
+        subset.version.cache_clear()
+
+
 def test_same_input_same_bytes_even_with_the_fonttools_subsetter(monkeypatch):
     from weasyprint.pdf import fonts
 
-    html = page('<div class="flow"><p>Gradient ∇ and <b>bold</b> <code>code</code></p></div>')
+    html = SAMPLE
     first = pdf.write_pdf([pdf.Typesetter(html)(10)])
     assert first == pdf.write_pdf([pdf.Typesetter(html)(10)])
     assert b"CreationDate" not in first and b"ModDate" not in first
     # the slower subsetter stamps the time into fonts: the clock must not leak in
+    monkeypatch.setattr(fonts.Font, "subset", fonts.Font.subset.original)
     monkeypatch.setattr(fonts, "harfbuzz_subset", None)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     slow = pdf.write_pdf([pdf.Typesetter(html)(10)])
@@ -112,3 +170,22 @@ def test_missing_chars_are_those_no_family_has():
     text = "√ ᵀ ∂ ∇ β ⊙ → “quoted” 漢 \u200b\n"
     assert pdf.missing_chars(text, families) == {"漢"}
     assert pdf.font_files(families), "fontconfig found no DejaVu font"
+
+
+def test_fonts_one_document_declares_are_not_found_by_the_next():
+    import base64
+
+    import uharfbuzz as hb
+
+    # a small font of its own: DejaVu Serif cut down to a few letters
+    face = hb.Face(hb.Blob.from_file_path(pdf.font_files(("DejaVu Serif",))[0]))
+    plan = hb.SubsetInput()
+    plan.unicode_set.update(ord(c) for c in "mine ")
+    data = base64.b64encode(hb.subset(face, plan).blob.data).decode("ascii")
+    declared = f'@font-face {{ font-family: "Mine"; src: url(data:font/ttf;base64,{data}); }}'
+    uses = "<p style=\"font-family: Mine, 'DejaVu Sans'\">mine</p>"
+    own = pdf.write_pdf([pdf.Typesetter(page(f"<style>{declared}</style>{uses}", columns=1))(10)])
+    assert any(name.endswith("+Mine") for name in embedded_fonts(own))
+    # the next document does not declare it: the shared configuration must not know it
+    other = pdf.write_pdf([pdf.Typesetter(page(uses, columns=1))(10)])
+    assert not any(name.endswith("+Mine") for name in embedded_fonts(other)), embedded_fonts(other)

@@ -40,6 +40,12 @@ def fingerprint(*parts: Any) -> str:
     return digest.hexdigest()[:32]
 
 
+def recorded(path: Path | str) -> str:
+    """How the manifest names a file: its resolved path, so that ``--out out`` and
+    ``--out "$PWD/out"`` (or a symlink to it) name the same outputs."""
+    return os.path.realpath(path)
+
+
 def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:32]
 
@@ -101,7 +107,7 @@ class Manifest:
 
     def output_intact(self, path: Path) -> bool:
         """True when ``path`` still holds exactly what this manifest says was written."""
-        entry = self.outputs.get(str(path))
+        entry = self.outputs.get(recorded(path))
         if entry is None:
             return False
         try:
@@ -116,7 +122,7 @@ class Manifest:
 
     def record_output(self, path: Path, key: str) -> None:
         stat = path.stat()
-        self.outputs[str(path)] = {
+        self.outputs[recorded(path)] = {
             "key": key,
             "sha": file_hash(path),
             "size": stat.st_size,

@@ -1,8 +1,10 @@
 """The build orchestrator: load -> validate -> write each artifact that is out of date.
 
 Each artifact is a module exposing ``build(course, options) -> ArtifactResult``
-and optionally ``start(course, options)``, called for every artifact before any
-``build`` to start background work; they are imported lazily so a deck-only build never imports WeasyPrint. Before
+and optionally ``warm_up()``, called before the notes are loaded (to start worker
+processes), and ``start(course, options)``, called for every artifact before any
+``build`` to start background work; they are imported lazily so a deck-only build
+never imports WeasyPrint. Before
 writing a file, an artifact asks ``options.context.fresh(path, key)`` whether
 the file already holds what ``key`` (a fingerprint of everything that file
 shows) describes; it then skips the work. See :mod:`deckpress.build.incremental`.
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..errors import Diagnostic
 from .artifacts import ARTIFACTS
-from .incremental import Manifest, build_lock, options_key, tree_hashes
+from .incremental import Manifest, build_lock, options_key, recorded, tree_hashes
 
 if TYPE_CHECKING:
     from ..notes.model import Course
@@ -44,34 +46,38 @@ class BuildContext:
         """Called as ``progress(what, done, total)`` while long steps run (the CLI
         draws a progress line on a terminal)."""
         self.outputs: dict[str, str] = {}
-        """Every output this build produced or kept: ``{path: key}``."""
+        """Every output this build produced or kept: ``{path: key}``, by resolved path
+        (:func:`~deckpress.build.incremental.recorded`)."""
         self.rebuilt: list[Path] = []
         """Outputs actually (re)written by this build."""
         self.artifact = ""
         """The artifact now building: outputs recorded meanwhile are its."""
         self.owners: dict[str, str] = {}
         """``{path: artifact}`` of every output of this build."""
+        self.memo: dict[object, object] = {}
+        """What artifacts compute once per build and ask for again (the print jobs,
+        rendered from the templates: see :func:`deckpress.printouts.printing.per_build`)."""
 
     def fresh(self, path: Path, key: str) -> bool:
         """True (and ``path`` is kept) when ``path`` is intact and was built from ``key``."""
-        entry = self.previous.outputs.get(str(path))
+        entry = self.previous.outputs.get(recorded(path))
         if self.force or entry is None or entry["key"] != key:
             return False
         if not self.previous.output_intact(path):
             return False
-        self.outputs[str(path)] = key
-        self.owners[str(path)] = self.artifact
+        self.outputs[recorded(path)] = key
+        self.owners[recorded(path)] = self.artifact
         return True
 
     def kept(self, path: Path, key: str) -> None:
         """Record that ``path`` already held exactly what ``key`` describes."""
-        self.outputs[str(path)] = key
-        self.owners[str(path)] = self.artifact
+        self.outputs[recorded(path)] = key
+        self.owners[recorded(path)] = self.artifact
 
     def wrote(self, path: Path, key: str) -> None:
         """Record that ``path`` was just written from ``key``."""
-        self.outputs[str(path)] = key
-        self.owners[str(path)] = self.artifact
+        self.outputs[recorded(path)] = key
+        self.owners[recorded(path)] = self.artifact
         self.rebuilt.append(path)
 
 
@@ -149,10 +155,15 @@ def run(
 
     forget_environments()
     formulas.cache_in(options.out / STATE_DIR / "math")  # typeset formulas, by content
+    # background workers start while the notes load (see each artifact's ``warm_up``)
+    for name in options.only:
+        module = importlib.import_module(ARTIFACTS[name])
+        if hasattr(module, "warm_up"):
+            module.warm_up()
 
     # load + validate: every problem at once, before anything is written
     loaded = load_course(options.source, display)
-    folders = input_folders(options, loaded.course.config.templates)
+    folders = [Path(recorded(f)) for f in input_folders(options, loaded.course.config.templates)]
     with build_lock(options.out, options.source):
         previous = Manifest.read(options.out)
         context = BuildContext(previous, force=options.force, progress=progress)
@@ -225,9 +236,12 @@ def _build(course, options: BuildOptions) -> dict[str, ArtifactResult]:
             options.context.artifact = name
             module.start(course, options)
     results: dict[str, ArtifactResult] = {}
-    for step, (name, module) in enumerate(modules.items()):
+    # an artifact that waits for the longest background job goes last, so that the
+    # others' own work (joining handouts.pdf) is done meanwhile, not after it
+    order = sorted(modules, key=lambda name: getattr(modules[name], "WAITS_LONGEST", False))
+    for step, name in enumerate(order):
         log.info("building %s", name)
         options.context.artifact = name
         options.context.progress(f"building {name}", step, len(modules))
-        results[name] = module.build(course, options)
-    return results
+        results[name] = modules[name].build(course, options)
+    return {name: results[name] for name in modules}  # reported in the usual order

@@ -7,8 +7,11 @@ last good artifacts stay in place (a failed build writes nothing).
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import DeckpressError
@@ -48,6 +51,11 @@ def watch(
     debounce_ms: int = 300,
 ) -> None:
     """Build once, then again after every batch of changes until ``stop`` is set."""
+    with _signals_stop(), _workers_end():
+        _watch(options, display, report, show, stop, debounce_ms)
+
+
+def _watch(options, display, report, show, stop, debounce_ms) -> None:
     from watchfiles import watch as watch_files
 
     _build(options, display, report, show)
@@ -68,6 +76,42 @@ def watch(
                 break  # course.yaml now names another templates folder: watch that one
         else:
             return  # stopped (stop event or Ctrl-C)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (a closed terminal): stop as Ctrl-C does."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
+@contextmanager
+def _signals_stop() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop ``watch`` as Ctrl-C does, so that it ends its workers
+    (by default they would kill this process alone: its workers ran on, orphaned).
+    Signal handlers belong to the main thread; elsewhere (tests) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {name: signal.signal(getattr(signal, name), _stop) for name in names}
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+
+
+@contextmanager
+def _workers_end() -> Iterator[None]:
+    """However ``watch`` stops, the PDF worker processes end with it."""
+    try:
+        yield
+    finally:
+        printing = sys.modules.get("deckpress.printouts.printing")
+        if printing is not None:
+            printing.stop_workers()
 
 
 def _build(options: BuildOptions, display: str, report, show) -> None:

@@ -13,18 +13,26 @@ import re
 
 from ..build.pipeline import ArtifactResult, BuildOptions
 from ..notes.model import Course, Topic
+from . import printing
 from .printing import Printed, Sheet, page_context, render_html, save, stale, start, typeset
 
 log = logging.getLogger(__name__)
 
 TEMPLATE = "print-cheatsheet.html"
 WHOLE, FOCUS = "cheatsheet.pdf", "cheatsheet-focus.pdf"
+WAITS_LONGEST = True
+"""The whole-course sheet is the longest typesetting job of a build (one layout of
+every topic): the pipeline builds the other artifacts before waiting for it."""
 MIN_FILL = 0.6
 """No page, the last included, may be emptier than this (while the type may still grow)."""
 
 
-__all__ = ["build", "sheets", "start"]
-"""``start`` is the pipeline's hook: it sets every stale PDF of the build typesetting."""
+warm_up = printing.warm_up
+
+__all__ = ["build", "sheets", "start", "warm_up"]
+"""``warm_up`` and ``start`` are the pipeline's hooks: the first starts the worker
+processes before the notes are loaded, the second sets every stale PDF of the build
+typesetting."""
 
 
 def build(course: Course, options: BuildOptions) -> ArtifactResult:
@@ -45,6 +53,7 @@ def build(course: Course, options: BuildOptions) -> ArtifactResult:
     return result
 
 
+@printing.per_build  # the HTML of a build's sheets is rendered once
 def sheets(course: Course, options: BuildOptions) -> list[Sheet]:
     """The cheat sheet of every topic, and of the focus topics when there are any."""
     variants = [(WHOLE, course.topics, False)]

@@ -19,6 +19,7 @@ from pathlib import Path
 from ..build.incremental import fingerprint
 from ..build.pipeline import ArtifactResult, BuildOptions
 from ..notes.model import Course, Topic
+from . import printing
 from .printing import Printed, Sheet, page_context, render_html, save, stale, start, typeset
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,12 @@ PAPER_AREA = {"a4": 210 * 297, "letter": 215.9 * 279.4}
 """Paper area in mm²."""
 
 
-__all__ = ["build", "sheets", "start"]
-"""``start`` is the pipeline's hook: it sets every stale PDF of the build typesetting."""
+warm_up = printing.warm_up
+
+__all__ = ["build", "sheets", "start", "warm_up"]
+"""``warm_up`` and ``start`` are the pipeline's hooks: the first starts the worker
+processes before the notes are loaded, the second sets every stale PDF of the build
+typesetting."""
 
 
 def build(course: Course, options: BuildOptions) -> ArtifactResult:
@@ -64,6 +69,7 @@ def build(course: Course, options: BuildOptions) -> ArtifactResult:
     return result
 
 
+@printing.per_build  # the HTML of a build's sheets is rendered once
 def sheets(course: Course, options: BuildOptions) -> list[Sheet]:
     """Every topic's handout as a typesetting job."""
     config = course.config.print

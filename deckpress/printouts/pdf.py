@@ -29,17 +29,53 @@ _EPOCH = "0"
 
 @lru_cache(maxsize=1)
 def load() -> Any:
-    """Import WeasyPrint (about 0.6 s): done once, before worker processes are forked."""
-    import weasyprint
+    """Import WeasyPrint (about 0.3 s): done once, before worker processes are forked.
+
+    Fonts are then subset with the ``uharfbuzz`` wheel's HarfBuzz (see
+    :mod:`deckpress.printouts.subset`), else as WeasyPrint does it.
+    """
+    try:
+        with _direct_library_names():
+            import weasyprint
+    except OSError:  # a system where some library is found only by searching
+        import weasyprint
     import weasyprint.urls
     from weasyprint.pdf import fonts
 
-    if not fonts.harfbuzz_subset:
+    from . import subset
+
+    if not subset.install(fonts.Font) and not fonts.harfbuzz_subset:
         log.info(
-            "PDF fonts are subset with fontTools (slow); for speed install HarfBuzz's "
-            "subsetter: apt-get install -y libharfbuzz-subset0"
+            "PDF fonts are subset with fontTools (slow); for speed: pip install uharfbuzz "
+            "(or apt-get install -y libharfbuzz-subset0)"
         )
     return weasyprint
+
+
+@contextmanager
+def _direct_library_names() -> Iterator[None]:
+    """WeasyPrint loads Pango & co. by trying the library names of every platform in
+    turn; each name that fails makes cffi ask ``ctypes.util.find_library``, which runs
+    ``ldconfig``, ``gcc``, ``ld``... (half of the import's time). The names that work
+    load directly, so the search is skipped while WeasyPrint is imported; if that
+    fails, the caller imports again with it (the module is not kept half-imported)."""
+    import ctypes.util
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = search
+
+
+@lru_cache(maxsize=1)
+def font_config() -> Any:
+    """One ``FontConfiguration`` for every document of this process (WeasyPrint makes
+    one per render otherwise: the same fonts, looked up again)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
 
 
 @dataclass
@@ -74,11 +110,15 @@ class Typesetter:
         # disk (``data:`` URLs are inline, so a user template may embed an image).
         fetcher = self._weasyprint.urls.URLFetcher(allowed_protocols={"data"})
         self._html = self._weasyprint.HTML(string=html, url_fetcher=fetcher)
+        self._own_fonts = "@font-face" in html or "@font-face" in css
 
     def __call__(self, font_pt: float) -> Typeset:
         """Lay out with ``:root { font-size: <font_pt>pt }`` and measure the pages."""
         size = self._weasyprint.CSS(string=f":root {{ font-size: {font_pt:.3f}pt; }}")
-        document = self._html.render(stylesheets=[size, *self._extra])
+        # a document with its own @font-face gets its own configuration: fonts one
+        # document declares must not be found by the next
+        shared = font_config() if not self._own_fonts else None
+        document = self._html.render(stylesheets=[size, *self._extra], font_config=shared)
         fills = tuple(page_fill(page._page_box) for page in document.pages)
         return Typeset(font_pt, fills or (0.0,), document)
 

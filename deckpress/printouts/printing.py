@@ -9,6 +9,7 @@ written in a worker process, all print artifacts of a build sharing one pool.
 from __future__ import annotations
 
 import base64
+import functools
 import gc
 import html as html_lib
 import importlib
@@ -16,7 +17,8 @@ import logging
 import multiprocessing
 import os
 import re
-from collections.abc import Iterator
+import signal
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,14 +29,14 @@ from urllib.parse import unquote
 
 from .. import __version__
 from ..build.artifacts import ARTIFACTS
-from ..build.incremental import fingerprint
+from ..build.incremental import fingerprint, recorded
 from ..build.output import write_bytes
 from ..errors import Diagnostic
 from ..notes.config import SheetConfig
 from ..notes.media import resolve_image
 from ..notes.model import Course, Location
 from ..templating import read_asset, shared_env
-from . import fit
+from . import fit, subset
 
 if TYPE_CHECKING:
     from ..build.pipeline import ArtifactResult, BuildOptions
@@ -90,6 +92,7 @@ class Sheet:
         return fingerprint(
             __version__,
             _weasyprint_version(),
+            subset.version(),
             fit.TUNING,
             RELAXED_CSS,
             STRANDED,
@@ -167,6 +170,22 @@ def _data_url(source: Path, src: str) -> str:
 
 # --------------------------------------------------------------------------
 # Typesetting jobs
+
+
+def per_build(sheets: Callable[[Course, BuildOptions], list[Sheet]]):
+    """Make an artifact's ``sheets(course, options)`` render its HTML once per build: the
+    pool's start, each artifact's build and the scheduling of the others all ask."""
+
+    @functools.wraps(sheets)
+    def once(course: Course, options: BuildOptions) -> list[Sheet]:
+        key = (sheets.__module__, sheets.__qualname__)
+        memo = options.context.memo
+        known = memo.get(key)
+        if known is None or known[0] is not course:  # type: ignore[index]
+            known = memo[key] = (course, sheets(course, options))
+        return known[1]  # type: ignore[index,return-value]
+
+    return once
 
 
 def save(path: Path, pdf: bytes, key: str, options: BuildOptions, result: ArtifactResult) -> None:
@@ -338,6 +357,25 @@ _pool: ProcessPoolExecutor | None = None
 _pending: dict[str, Future[Printed]] = {}
 
 
+def warm_up() -> None:
+    """Start the worker processes before the notes are even loaded: each imports
+    WeasyPrint (0.2 s) while this process loads the notes and renders the sheets, where
+    it would otherwise import it first and fork them after (the first sheet starts that
+    much later). This process then never imports WeasyPrint."""
+    global _pool
+    if _pool is not None or _worker_count() <= 1:
+        return
+    gc.freeze()  # the workers inherit what is loaded so far: the collector leaves it alone
+    _pool = ProcessPoolExecutor(
+        _worker_count(),
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_worker_started,
+        initargs=(True,),
+    )
+    _pool.submit(int)  # the first job starts every worker (forked now)
+    gc.unfreeze()
+
+
 def start(course: Course, options: BuildOptions) -> None:
     """Start typesetting every stale sheet in the worker pool, before any artifact is
     built, so the pool works while the pipeline builds the others (the deck)."""
@@ -356,7 +394,9 @@ def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> Non
     done = options.context.outputs  # written (or kept) earlier in this build
     new = list(
         {
-            s.key: s for s in sheets if s.key not in _pending and done.get(str(s.path)) != s.key
+            s.key: s
+            for s in sheets
+            if s.key not in _pending and done.get(recorded(s.path)) != s.key
         }.values()
     )
     if not new:
@@ -368,13 +408,47 @@ def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> Non
         pdf.load()  # before forking: the workers inherit WeasyPrint instead of importing it
         gc.freeze()  # ... and the collector leaves what they inherit alone
         # fork: the workers start at once, with this process's modules already imported
-        _pool = ProcessPoolExecutor(_worker_count(), mp_context=multiprocessing.get_context("fork"))
+        _pool = ProcessPoolExecutor(
+            _worker_count(),
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_worker_started,
+        )
     # biggest first, so the last to finish is a small one (the HTML's length is a good
     # enough measure of the work)
     for sheet in sorted(new, key=lambda s: -len(s.html)):
         _pending[sheet.key] = _pool.submit(print_sheet, sheet)
     if starting:
         gc.unfreeze()  # the workers are forked by now
+
+
+def _worker_started(load: bool = False) -> None:
+    """A worker ends on SIGTERM/SIGHUP, whatever handlers it inherited (``watch``'s);
+    with ``load``, it imports WeasyPrint before its first sheet (see :func:`warm_up`)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    if load:
+        from . import pdf
+
+        pdf.load()
+
+
+def stop_workers() -> None:
+    """End the worker processes now, running sheets included (``watch`` stopping)."""
+    global _pool
+    if _pool is None:
+        return
+    for future in _pending.values():
+        future.cancel()
+    _pending.clear()
+    # ProcessPoolExecutor waits for running jobs at exit: these are not worth waiting for
+    processes = list((getattr(_pool, "_processes", None) or {}).values())
+    _pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+    _pool = None
 
 
 def _worker_count() -> int:
