@@ -392,6 +392,8 @@ def test_glyph_check_asks_the_installed_fonts_and_reports_each_character_once(ma
     course = load_course(src).course
     assert course.config.print.fonts == ("WenQuanYi Micro Hei",)
     found = [str(d) for d in printing.check_glyphs(course, src)]
+    if pdf.installed("WenQuanYi Micro Hei") is False:  # said first, then the characters
+        assert "no installed font is called 'WenQuanYi Micro Hei'" in found.pop(0)
     if ord("漢") in pdf.installed_coverage():
         assert found == []  # a CJK font is installed: nothing to report
     else:

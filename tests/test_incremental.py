@@ -229,7 +229,13 @@ def test_watch_rebuilds_on_save_and_survives_errors(real_source, tmp_path):
     assert not thread.is_alive()
 
 
-def test_other_source_into_same_out_is_built(real_source, tmp_path):
+def test_other_source_into_same_out_is_refused_unless_forced(real_source, tmp_path):
+    """One output folder, one course: another course built into it would delete the
+    first one's deck and handouts (a newcomer did exactly this after make build)."""
+    from click.testing import CliRunner
+
+    from deckpress.cli import main
+
     out = tmp_path / "dist"
     build(real_source, out, "--only", "deck")
     other = tmp_path / "other"
@@ -238,7 +244,11 @@ def test_other_source_into_same_out_is_built(real_source, tmp_path):
     shutil.copytree(real_source, other)
     config = other / "course.yaml"
     config.write_text(config.read_text().replace("deck: 100 Days", "deck: Other 100 Days"))
-    output = build(other, out, "--only", "deck")
+    args = ["build", "--source", str(other), "--out", str(out), "--only", "deck"]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 2 and "holds the build of another notes folder" in refused.output
+    assert (out / "100-days-of-deep-learning.apkg").is_file()
+    output = build(other, out, "--only", "deck", "--force")
     assert "up to date" not in output
     assert (out / "other-100-days-of-deep-learning.apkg").is_file()
 

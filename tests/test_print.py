@@ -444,3 +444,28 @@ def test_cheat_sheet_opens_with_the_front_matter_unless_told_not_to(make_source,
         config.read_text("utf-8") + "print:\n  cheatsheet:\n    front_matter: false\n", "utf-8"
     )
     assert "Revise two videos a day." not in first_page()
+
+
+def test_glyph_check_covers_context_and_front_matter_and_names_unknown_fonts(make_source, tmp_path):
+    from deckpress.printouts.pdf import installed
+
+    notes = (
+        "# Tiny\n\nIntro \U00010900.\n\n"
+        + video_notes(1).replace(
+            "**What to remember**", "Prose \U00010900 here.\n\n**What to remember**"
+        )
+        + video_notes(2)
+    )
+    config = (
+        "title: Tiny course\ntopics:\n  - title: Everything\n    videos: 1-2\n"
+        "print:\n  fonts: [No Such Font Family, DejaVu Sans]\n"
+    )
+    src = make_source({"a.md": notes}, config)
+    args = ["build", "--source", str(src), "--out", str(tmp_path / "d"), "--only", "handouts"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "a.md:3: character '\U00010900' (U+10900)" in result.output
+    assert "(2 times; this is the first)" in result.output
+    assert "no installed font is called 'No Such Font Family'" in result.output
+    assert "'DejaVu Sans' (fc-list" not in result.output
+    assert installed("DejaVu Sans") is True

@@ -166,6 +166,7 @@ def run(
     folders = [Path(recorded(f)) for f in input_folders(options, loaded.course.config.templates)]
     with build_lock(options.out, options.source):
         previous = Manifest.read(options.out)
+        _check_same_course(previous, folders[0], options)
         context = BuildContext(previous, force=options.force, progress=progress)
         staged = dataclasses.replace(options, context=context)
         # write each requested artifact (each skips its own up-to-date files)
@@ -189,6 +190,20 @@ def run(
         manifest.write(options.out)
     first = not previous.outputs
     return BuildOutcome(results, context.rebuilt, loaded.warnings, first, removed, loaded.course)
+
+
+def _check_same_course(previous: Manifest, source: Path, options: BuildOptions) -> None:
+    """An output folder holds one course: building another one into it would overwrite
+    its cheat sheets and delete its deck and handouts. Refused, unless ``--force``."""
+    from ..errors import UsageProblem
+
+    before = Path(previous.folders[0]) if previous.folders else None
+    if before is None or before == source or options.force or not previous.outputs:
+        return
+    raise UsageProblem(
+        f"{options.out}: holds the build of another notes folder ({before}); build this "
+        f"course into a folder of its own (--out …), or pass --force to replace that build"
+    )
 
 
 def owner(path: Path, entry: dict) -> str:

@@ -367,6 +367,22 @@ def coverage(families: tuple[str, ...]) -> frozenset[int]:
 
 
 @lru_cache(maxsize=16)
+def installed(family: str) -> bool | None:
+    """Whether fontconfig knows a font family of this name (``None``: cannot ask)."""
+    try:
+        listing = subprocess.run(
+            ["fc-list", "--format", "%{family}\n", f":family={family}"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return bool(listing.strip())
+
+
+@lru_cache(maxsize=16)
 def font_files(families: tuple[str, ...]) -> tuple[str, ...]:
     """The font file fontconfig picks for each family (what WeasyPrint will embed)."""
     files: list[str] = []

@@ -484,6 +484,16 @@ def check_glyphs(course: Course, source: Path) -> list[Diagnostic]:
     texts = list(_printed_texts(course))
     missing = pdf.missing_chars("".join(text for _, text in texts), families)
     found: list[Diagnostic] = []
+    for family in course.config.print.fonts:
+        if pdf.installed(family) is False:
+            found.append(
+                Diagnostic(
+                    str(course.config.path),
+                    0,
+                    f"print.fonts: no installed font is called {family!r} (fc-list does not "
+                    "know it); install it or fix the name — the printouts use the next font",
+                )
+            )
     for char in sorted(missing):
         places = [_line_of(loc, text, char) for loc, text in texts if char in text]
         count = sum(text.count(char) for _, text in texts)
@@ -511,10 +521,14 @@ def _warn_once(message: str) -> None:
 def _printed_texts(course: Course) -> Iterator[tuple[Location, str]]:
     """Every piece of user text a printout may show, with where it starts."""
     yield Location(course.config.path.name, 0), course.title
+    for block in course.front_matter:  # the cheat sheet opens with it
+        yield block.loc, block.text
     for topic in course.topics:
         yield topic.loc, topic.title
         for video in topic.videos:
             yield video.loc, video.title
+            for block in video.context:  # handouts print it
+                yield block.loc, block.text
             for point in video.key_points:
                 yield point.loc, point.text
             for question in video.questions:
