@@ -394,3 +394,28 @@ topics:
     assert len(pdfs) == 5  # 2 cheat sheets, 2 handouts, handouts.pdf
     for name in pdfs:
         assert (out / name).read_bytes() == (cold / name).read_bytes(), name
+
+
+def test_a_manifest_of_an_older_deckpress_with_a_relative_source_is_the_same_course(
+    make_source, tmp_path, monkeypatch
+):
+    """Manifests before resolved paths recorded the source as typed (``source``)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from deckpress.cli import main
+
+    from .conftest import video
+
+    src = make_source({"a.md": video(1) + video(2)})
+    monkeypatch.chdir(src.parent)
+    args = ["build", "--source", src.name, "--out", "dist", "--only", "deck", "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    manifest = src.parent / "dist" / ".deckpress" / "manifest.json"
+    data = json.loads(manifest.read_text("utf-8"))
+    data["folders"][0] = src.name  # as an older deckpress wrote it
+    manifest.write_text(json.dumps(data), "utf-8")
+    (src / "a.md").write_text((video(1) + video(2)).replace("Answer 2.", "Answer two."), "utf-8")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output

@@ -197,8 +197,9 @@ def _check_same_course(previous: Manifest, source: Path, options: BuildOptions) 
     its cheat sheets and delete its deck and handouts. Refused, unless ``--force``."""
     from ..errors import UsageProblem
 
-    before = Path(previous.folders[0]) if previous.folders else None
-    if before is None or before == source or options.force or not previous.outputs:
+    # (manifests before resolved paths recorded the folder as typed: resolve it here too)
+    before = Path(previous.folders[0]).resolve() if previous.folders else None
+    if before is None or before == source.resolve() or options.force or not previous.outputs:
         return
     raise UsageProblem(
         f"{options.out}: holds the build of another notes folder ({before}); build this "
