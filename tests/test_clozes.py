@@ -16,14 +16,28 @@ import pytest
 from markupsafe import Markup
 
 from deckpress.deck import cards
-from deckpress.deck.cards import anki_safe, cloze_point, split_term
-from deckpress.deck.clozes import hidden_share
+from deckpress.deck.cards import anki_safe, cloze_point
+from deckpress.deck.clozes import split_term
 from deckpress.render import html_block
 
 from .conftest import SOURCE
 from .test_deck_anki import build, import_apkg, open_collection, scheduling
 
 APKG = "100-days-of-deep-learning.apkg"
+
+
+def hidden_share(field: str, n: int) -> float:
+    """Share (0–1) of a bullet's visible characters that cloze ``n`` hides."""
+    hidden = "".join(
+        m.group(1) for m in re.finditer(rf"\{{\{{c{n}::(.*?)(?:::[^}}]*)?\}}\}}", field)
+    )
+    total = re.sub(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", r"\1", field)
+    size = len(_plain(total).strip())
+    return len(_plain(hidden).strip()) / size if size else 0.0
+
+
+def _plain(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
 
 
 def cloze(markdown: str) -> str:
@@ -127,10 +141,29 @@ def test_real_deck_every_card_has_a_cue_and_one_fact_per_blank(tmp_path):
             assert str(anki_safe(term[0])) in visible, point.text
 
 
+_OLD_SCAN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>|(:\s+)|(\s=\s)")
+
+
+def _old_split_term(inline_html: str) -> tuple[str, str, str] | None:
+    """The term rule of the cards before issue 10: first ``: `` or `` = `` outside elements."""
+    depth = 0
+    for m in _OLD_SCAN.finditer(inline_html):
+        if m.group(2):
+            if m.group(2).lower() not in {"br", "img", "hr", "input", "wbr"} and not m.group(3):
+                depth += -1 if m.group(1) else 1
+            continue
+        if depth:
+            continue
+        term, rest = inline_html[: m.start()], inline_html[m.end() :]
+        plain = html.unescape(re.sub(r"<[^>]+>", "", term)).strip()
+        return (term, m.group(0), rest) if plain and len(plain) <= 80 and rest.strip() else None
+    return None
+
+
 def _old_cloze(text_html: str, ord_: int) -> Markup:
     """The cards before this change: a term's definition, else the whole bullet."""
     whole = re.fullmatch(r"<p>((?:(?!<p>).)*)</p>", text_html, re.DOTALL)
-    parts = split_term(whole.group(1)) if whole else None
+    parts = _old_split_term(whole.group(1)) if whole else None
     if parts is None:
         body = whole.group(1) if whole else text_html
         return Markup(f"{{{{c{ord_}::{anki_safe(body, cloze=True)}}}}}")

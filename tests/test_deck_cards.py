@@ -12,9 +12,9 @@ from deckpress.deck.cards import (
     anki_safe,
     cloze_point,
     collect,
-    split_term,
     tags_for,
 )
+from deckpress.deck.clozes import split_term
 from deckpress.errors import ContentError
 from deckpress.notes.load import load_course
 from deckpress.render import html_block

@@ -27,13 +27,12 @@ from ..notes.media import media_name, resolve_image
 from ..notes.model import Course, Location, Topic, Unit, Video
 from ..render import FOOTNOTES, footnote_definitions, html_block, html_inline, with_footnotes
 from ..templating import get_env
-from .clozes import anki_safe, cloze_bullet
+from .clozes import anki_safe
+from .clozes import cloze_bullet as cloze_point
 from .identity import NoteRecord
 from .notetypes import KEYPOINTS, QA, SOURCE_FIELD, NoteType
 
 FIELDS_TEMPLATE = "card_fields.html"
-TERM_MAX_CHARS = 80
-"""A ``term: definition`` bullet hides only the definition when the term is at most this long."""
 VIDEO_TAG_DIGITS = 3
 
 
@@ -161,42 +160,6 @@ def unit_tag_word(unit: Unit) -> str:
 def removed_tag(tag: str) -> str:
     """The tag the clean-up package puts on notes deleted from the notes."""
     return f"{tag}::removed"
-
-
-# --------------------------------------------------------------------------
-# Anki-safe HTML
-
-
-_SCAN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>|(:\s+)|(\s=\s)")
-_VOID = {"br", "img", "hr", "input", "wbr"}
-_PARAGRAPH = re.compile(r"<p>((?:(?!<p>).)*)</p>", re.DOTALL)
-
-
-def split_term(inline_html: str) -> tuple[str, str, str] | None:
-    """``term: definition`` / ``term = definition`` -> ``(term, separator, definition)``.
-
-    Only the first separator outside any element (code, emphasis, links) counts,
-    and only when the term is short and the definition not empty.
-    """
-    depth = 0
-    for m in _SCAN.finditer(inline_html):
-        if m.group(2):
-            if m.group(2).lower() not in _VOID and not m.group(3):
-                depth += -1 if m.group(1) else 1
-            continue
-        if depth:
-            continue
-        term, rest = inline_html[: m.start()], inline_html[m.end() :]
-        plain = html.unescape(re.sub(r"<[^>]+>", "", term)).strip()
-        if plain and len(plain) <= TERM_MAX_CHARS and rest.strip():
-            return term, m.group(0), rest
-        return None
-    return None
-
-
-def cloze_point(text_html: str, ord_: int) -> Markup:
-    """One bullet with its blanks, all numbered ``ord_`` (rules: :mod:`deckpress.deck.clozes`)."""
-    return cloze_bullet(text_html, ord_)
 
 
 # --------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def _inline(text: str, n: int) -> str:
 
 
 def _statement(text: str, n: int) -> str:
-    term = _term(text)
+    term = split_term(text)
     if term is not None:
         label, separator, rest = term
         if _is_condition(label):
@@ -239,7 +239,7 @@ def _split_top(text: str, sep: str, limit: int = 0) -> list[str]:
 _TERM_SEPARATORS = re.compile(r":\s+|\s=\s|\s[—–]\s")
 
 
-def _term(text: str) -> tuple[str, str, str] | None:
+def split_term(text: str) -> tuple[str, str, str] | None:
     """``term: definition`` -> ``(term, separator, definition)``, outside formulas and code."""
     atoms = [(m.start(), m.end()) for m in _ATOM.finditer(text)]
     for m in _TERM_SEPARATORS.finditer(text):
@@ -260,13 +260,3 @@ def _is_condition(term: str) -> bool:
 
 def _plain(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment))
-
-
-def hidden_share(field: str, n: int) -> float:
-    """Share (0–1) of a bullet's visible characters that cloze ``n`` hides (for tests)."""
-    hidden = "".join(
-        m.group(1) for m in re.finditer(rf"\{{\{{c{n}::(.*?)(?:::[^}}]*)?\}}\}}", field)
-    )
-    total = re.sub(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", r"\1", field)
-    size = len(_plain(total).strip())
-    return len(_plain(hidden).strip()) / size if size else 0.0

@@ -26,6 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from .clozes import TERM_MAX_CHARS  # a longer "term" is a sentence, not a term
+
 THRESHOLD = 0.6
 """Minimum difflib ratio for two texts to count as the same note (git's rename default is
 0.5; unrelated notes of the real course score at most ~0.55)."""
@@ -34,8 +36,6 @@ SAME_HALF = 0.9
 (and of a bullet whose term is unchanged while its definition changed)."""
 SAME_VIDEO_BONUS = 0.02
 SAME_SLOT_BONUS = 0.02
-TERM_MAX_CHARS = 80
-"""As :data:`deckpress.deck.cards.TERM_MAX_CHARS`: a longer "term" is a sentence, not a term."""
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ _SEPARATOR = re.compile(r":\s+|\s=\s")
 def term_of(bullet: str) -> str:
     """The term of a ``term: definition`` / ``term = definition`` bullet, else ``""``.
 
-    Mirrors :func:`deckpress.deck.cards.split_term` on the markdown source: the first
+    Mirrors :func:`deckpress.deck.clozes.split_term` on the markdown source: the first
     separator outside inline code and emphasis counts, the term is short and the
     definition not empty.
     """
