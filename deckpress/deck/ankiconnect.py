@@ -33,6 +33,7 @@ class AnkiConnect:
         self.url = url
         self.api_key = api_key
         self.timeout = timeout
+        self._fields: dict[str, tuple[str, ...]] = {}
 
     def call(self, action: str, **params: Any) -> Any:
         body: dict[str, Any] = {"action": action, "version": API_VERSION, "params": params}
@@ -68,6 +69,12 @@ class AnkiConnect:
                 )
             raise SyncError(f"AnkiConnect: {action} failed: {error}")
         return reply.get("result")
+
+    def field_names(self, model: str) -> tuple[str, ...]:
+        """The fields of the collection's note type ``model`` (asked once per client)."""
+        if model not in self._fields:
+            self._fields[model] = tuple(self.call("modelFieldNames", modelName=model) or ())
+        return self._fields[model]
 
     def check(self) -> None:
         """Fail with one clear line unless AnkiConnect answers with API version 6 or newer."""

@@ -46,11 +46,10 @@ def lines(
     renamed_from: str | None = None,
 ) -> list[str]:
     """The report, one line per entry (``renamed_from``: the lock's deck, if not this one)."""
-    located = Locations(locations)
-    located.word = next((n.origin.unit_word.lower() for n in notes if n.origin.unit_word), "unit")
+    name = _Namer(locations, (_unit_word(notes) or "unit").lower())
     return [
         *_contents(config, notes, paths.deck),
-        *_changes(config, changes, located, paths),
+        *_changes(config, changes, name, paths),
         *_renamed(config, renamed_from, paths),
     ]
 
@@ -76,7 +75,7 @@ def _contents(config: CourseConfig, notes: Sequence[SourceNote], deck_path: Path
     questions = sum(1 for n in notes if n.kind == "qa")
     videos = sum(1 for n in notes if n.kind == "keypoints")
     points = sum(len(n.parts) for n in notes if n.kind == "keypoints")
-    word = next((n.origin.unit_word for n in notes if n.origin.unit_word), None)
+    word = _unit_word(notes)
     units = f"{word.lower()}s" if word and word.isascii() and not word.endswith("s") else "units"
     out = [
         f"deck {config.deck!r}: {sum(per_deck.values())} cards in {len(per_deck)} subdeck{'s' if len(per_deck) != 1 else ''} "
@@ -117,7 +116,7 @@ def _or_copy(paths: Paths) -> str:
 def _changes(
     config: CourseConfig,
     changes: Changes,
-    locations: dict[str, Location],
+    name: _Namer,
     paths: Paths,
 ) -> list[str]:
     if changes.first_build:
@@ -134,11 +133,11 @@ def _changes(
     if not summary and not changes.emptied and not changes.restyled:
         return [f"no note changed since the last build recorded in {paths.state}"]
     out = [f"changes since the last build: {summary or 'notes unchanged'}"]
-    out += _listed("new", changes.new, locations)
-    out += _listed("updated", [r for r in changes.updated if r.guid not in moved], locations)
-    out += _listed("restored", changes.restored, locations)
+    out += _listed("new", changes.new, name)
+    out += _listed("updated", [r for r in changes.updated if r.guid not in moved], name)
+    out += _listed("restored", changes.restored, name)
     for before, after in changes.moved[:MAX_LISTED]:
-        out.append(f"  moved    {_describe(after, locations)}: {before.topic} -> {after.topic}")
+        out.append(f"  moved    {name(after)}: {before.topic} -> {after.topic}")
     out += _more(len(changes.moved))
     if changes.moved:
         searches = dict.fromkeys(
@@ -148,7 +147,7 @@ def _changes(
             "  Anki keeps cards you already have in their old subdeck; to move them, search "
             f"{' or '.join(searches)} in Browse and use Change Deck"
         )
-    out += _listed("removed", changes.removed, locations)
+    out += _listed("removed", changes.removed, name)
     if paths.cleanup is not None:
         out.append(
             f"  Anki never deletes notes on import: import {paths.cleanup} once (after the "
@@ -157,8 +156,8 @@ def _changes(
         )
     for text, before, after in changes.moved_points[:MAX_LISTED]:
         out.append(
-            f"  moved    {_describe(after, locations)}: bullet {_plain(text)!r} came from "
-            f"{getattr(locations, 'word', 'unit')} {before.video}; Anki cannot move a card to "
+            f"  moved    {name(after)}: bullet {_plain(text)!r} came from "
+            f"{name.word} {before.video}; Anki cannot move a card to "
             "another note, so it is a new "
             "card here, and its old card (with the history) is empty now"
         )
@@ -166,7 +165,7 @@ def _changes(
     for record, ords in changes.emptied[:MAX_LISTED]:
         numbers = ", ".join(f"c{o}" for o in ords)
         out.append(
-            f"  emptied  {_describe(record, locations)}: bullet {numbers} removed; its card "
+            f"  emptied  {name(record)}: bullet {numbers} removed; its card "
             "is empty now (Anki: Tools > Empty Cards deletes it)"
         )
     out += _more(len(changes.emptied))
@@ -175,8 +174,8 @@ def _changes(
     return out
 
 
-def _listed(what: str, records: Sequence[NoteRecord], locations: dict[str, Location]) -> list[str]:
-    out = [f"  {what:<8} {_describe(r, locations)}" for r in records[:MAX_LISTED]]
+def _listed(what: str, records: Sequence[NoteRecord], name: _Namer) -> list[str]:
+    out = [f"  {what:<8} {name(r)}" for r in records[:MAX_LISTED]]
     return out + _more(len(records))
 
 
@@ -184,18 +183,24 @@ def _more(count: int) -> list[str]:
     return [f"  … and {count - MAX_LISTED} more"] if count > MAX_LISTED else []
 
 
-def _describe(record: NoteRecord, locations: dict[str, Location]) -> str:
-    where = f"{locations[record.guid]} " if record.guid in locations else ""
-    word = getattr(locations, "word", "unit")
-    if record.kind == "keypoints":
-        return f"{where}{word} {record.video} key points"
-    return f"{where}{word} {record.video} {_plain(record.parts[0])!r}"
+class _Namer:
+    """Names a note in the report: ``part1.md:62 lecture 14 'Why …?'``."""
+
+    def __init__(self, locations: dict[str, Location], word: str):
+        self.locations = locations
+        """``{guid: Location}`` of this build's notes."""
+        self.word = word
+        """The notes' word for a unit, lower case."""
+
+    def __call__(self, record: NoteRecord) -> str:
+        where = f"{self.locations[record.guid]} " if record.guid in self.locations else ""
+        if record.kind == "keypoints":
+            return f"{where}{self.word} {record.video} key points"
+        return f"{where}{self.word} {record.video} {_plain(record.parts[0])!r}"
 
 
-class Locations(dict):
-    """``{guid: Location}`` of this build's notes, and the word the notes use for a unit."""
-
-    word = "unit"
+def _unit_word(notes: Sequence[SourceNote]) -> str | None:
+    return next((n.origin.unit_word for n in notes if n.origin.unit_word), None)
 
 
 def _plain(markdown: str) -> str:

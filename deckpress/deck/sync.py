@@ -38,7 +38,7 @@ from ..errors import SyncError
 from ..notes.model import Course
 from . import cards, lockfile
 from .ankiconnect import AnkiConnect, AnkiNote, package_media, read_package, snapshot, store_media
-from .notetypes import NOTE_TYPES, SOURCE_FIELD
+from .notetypes import NOTE_TYPES, SOURCE_FIELD, load_look
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +70,6 @@ class Plan:
     """Such subdecks that still hold cards deckpress did not make."""
     extra_fields: dict[str, list[str]] = field(default_factory=dict)
     """Note type -> fields the user added in Anki (updated field by field)."""
-
-    @property
-    def nothing(self) -> bool:
-        return not (self.added or self.updated or self.moved or self.removed or self.empty_decks)
 
 
 @dataclass(frozen=True)
@@ -180,8 +176,8 @@ def apply(
     for item in plan.updated:
         ours, theirs = built[item.guid], have[item.guid]
         names = _field_names(ours.model)
-        fields = dict(zip(names, ours.fields, strict=True))
-        fields = {k: v for k, v in fields.items() if k not in _missing(client, theirs.model, names)}
+        theirs_names = set(client.field_names(theirs.model))  # a field the user removed
+        fields = {k: v for k, v in zip(names, ours.fields, strict=True) if k in theirs_names}
         tags = sorted({t for t in theirs.tags if not t.startswith(namespace)} | set(ours.tags))
         for name, data in media.items():
             if any(name in value for value in fields.values()):
@@ -222,28 +218,20 @@ def apply(
             client.call("deleteDecks", decks=empty, cardsToo=True)
 
 
+_FIELDS = {t.name: t.fields for t in NOTE_TYPES.values()}
+"""Note type name -> the fields deckpress writes."""
+
+
 def _content(note: AnkiNote) -> tuple[str, ...]:
     """A note's fields without ``Source``: a line number that moved is not a change."""
-    names = _field_names(note.model) if note.model in _NAMES else ()
+    names = _FIELDS.get(note.model, ())
     return tuple(v for n, v in zip(names, note.fields, strict=False) if n != SOURCE_FIELD)
 
 
 def _field_names(model: str) -> tuple[str, ...]:
-    for note_type in NOTE_TYPES.values():
-        if note_type.name == model:
-            return note_type.fields
-    raise SyncError(f"the built deck has a note type deckpress does not know: {model!r}")
-
-
-_NAMES = {t.name for t in NOTE_TYPES.values()}
-
-
-def _missing(client: AnkiConnect, model: str, names: tuple[str, ...]) -> set[str]:
-    """Fields of ours that the user's copy of the note type no longer has."""
-    cache = client.__dict__.setdefault("field_names", {})
-    if model not in cache:
-        cache[model] = tuple(client.call("modelFieldNames", modelName=model) or ())
-    return set(names) - set(cache[model])
+    if model not in _FIELDS:
+        raise SyncError(f"the built deck has a note type deckpress does not know: {model!r}")
+    return _FIELDS[model]
 
 
 def _extra_fields(client: AnkiConnect) -> dict[str, list[str]]:
@@ -251,7 +239,7 @@ def _extra_fields(client: AnkiConnect) -> dict[str, list[str]]:
     extra = {}
     for note_type in NOTE_TYPES.values():
         if note_type.name in have:
-            fields = client.call("modelFieldNames", modelName=note_type.name)
+            fields = client.field_names(note_type.name)
             added = [f for f in fields if f not in note_type.fields]
             if added:
                 extra[note_type.name] = added
@@ -261,8 +249,6 @@ def _extra_fields(client: AnkiConnect) -> dict[str, list[str]]:
 def _restyle(client: AnkiConnect, templates: Path | None) -> None:
     """Give the note types the built deck's templates and CSS (an import keeps a note type
     whose schema the user changed as it is)."""
-    from .notetypes import load_look
-
     for note_type in NOTE_TYPES.values():
         look = load_look(note_type, templates)
         current = client.call("modelTemplates", modelName=note_type.name)

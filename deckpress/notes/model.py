@@ -62,10 +62,6 @@ class Block:
     """Where the block starts."""
 
 
-FrontMatter = Block
-"""Text before the first unit of a file (title, how-to-use): one :class:`Block` each."""
-
-
 @dataclass(frozen=True)
 class Unit:
     """One unit of the course: a video, lecture, lesson, chapter, day, week …"""
