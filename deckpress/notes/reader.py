@@ -197,7 +197,7 @@ class FileParser:
         if kind == "heading_open":
             self.heading(token, tokens[1], start, end)
         elif kind == "paragraph_open":
-            self.paragraph(tokens[1], start, end, offset)
+            self.paragraph(tokens[1], start, end)
         elif kind in ("bullet_list_open", "ordered_list_open"):
             self.listing(tokens, start, end, offset)
         elif kind == "hr":
@@ -242,7 +242,7 @@ class FileParser:
             return
         if setext:
             # "text\n---": the user meant a paragraph and a separator.
-            self.paragraph(inline, start, end - 1, 0)
+            self.paragraph(inline, start, end - 1)
             self.separator(end - 1, end)
             return
         section = self.rec.section(source)
@@ -295,7 +295,7 @@ class FileParser:
                 return _Unit(number, False, None, source.strip(), 0, level)
         return None
 
-    def paragraph(self, inline: Token, start: int, end: int, offset: int) -> None:
+    def paragraph(self, inline: Token, start: int, end: int) -> None:
         run: list[int] = []  # consecutive content lines of this paragraph
 
         def flush() -> None:
@@ -323,7 +323,7 @@ class FileParser:
                     "context; put it in a list ('- …') under the label to make it a key point",
                 )
             following = self.lines[last] if last < end else ""
-            asked = self.question_at(source, children, following, first)
+            asked = self.question_at(source, following, first)
             if asked is not None:
                 flush()
                 self.start_question(asked, first, last)
@@ -339,9 +339,7 @@ class FileParser:
             run.extend(range(first, last))
         flush()
 
-    def question_at(
-        self, source: str, children: list[Token], following: str = "", line0: int = 0
-    ) -> QuestionLine | None:
+    def question_at(self, source: str, following: str, line0: int) -> QuestionLine | None:
         """The question this paragraph line starts, or ``None`` (``following``: the next
         line of the paragraph, where a plain ``Q:`` needs its ``A:``)."""
         if self.unit is None:
@@ -375,13 +373,13 @@ class FileParser:
         run: list[tuple[int, int]] = []  # items that are not questions, kept together
         for item in items:
             if self.is_question_list([item], anywhere=True):
-                self.flushlist_items(run)
+                self.flush_items(run)
                 self.question_item(*item)
             else:
                 run.append(item)
-        self.flushlist_items(run)
+        self.flush_items(run)
 
-    def flushlist_items(self, run: list[tuple[int, int]]) -> None:
+    def flush_items(self, run: list[tuple[int, int]]) -> None:
         unit = self.unit
         if not run or unit is None:
             return
