@@ -218,3 +218,9 @@ def test_the_author_marks_the_blanks():
     assert cloze("Dropout: zeroes ==random activations== in training.") == (
         "Dropout: zeroes {{c1::random activations}} in training."
     )
+
+
+def test_text_after_a_mark_cannot_open_a_cloze_of_its_own():
+    point = cloze("==a=={{c2::b}} and ==c==")  # the {{c2:: is the user's text
+    assert point.count("{{c") == 2 and "{{c2" not in point
+    assert "&#123;&#123;c2" in point

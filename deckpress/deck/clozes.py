@@ -100,8 +100,10 @@ def cloze_bullet(text_html: str, n: int) -> Markup:
     if marks:
         whole = _PARAGRAPH.fullmatch(text_html.strip())
         text_html = whole.group(1) if whole else text_html
-        out = _MARK.sub(lambda m: "\0" + blank(m.group(1), n) + "\0", text_html)
-        return Markup("".join(p if p.startswith("{{c") else safe(p) for p in out.split("\0")))
+        # even pieces are the user's text, odd pieces the marked parts: never decide by
+        # content, or text written as "{{c2::…}}" after a mark would become a cloze
+        pieces = _MARK.split(text_html)
+        return Markup("".join(blank(p, n) if i % 2 else safe(p) for i, p in enumerate(pieces)))
     whole = _PARAGRAPH.fullmatch(text_html.strip())
     if whole:
         return Markup(_inline(whole.group(1), n))
