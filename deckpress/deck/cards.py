@@ -21,12 +21,13 @@ from urllib.parse import unquote
 
 from markupsafe import Markup, escape
 
-from ..errors import Diagnostic
+from ..errors import ContentError, Diagnostic
 from ..notes.config import CourseConfig, deck_component, slugify
 from ..notes.media import media_name, resolve_image
 from ..notes.model import Course, Location, Topic, Unit, Video
 from ..render import FOOTNOTES, footnote_definitions, html_block, html_inline, with_footnotes
 from ..templating import get_env
+from . import identity
 from .clozes import anki_safe
 from .clozes import cloze_bullet as cloze_point
 from .identity import NoteRecord
@@ -279,6 +280,47 @@ class FieldRenderer:
             return f"{m.group(1)}{escape(name)}{m.group(3)}"
 
         return _IMG_SRC.sub(pack, rendered)
+
+
+@dataclass(frozen=True)
+class DeckNotes:
+    """The deck's notes, matched against the lock and rendered: what the deck and its
+    preview both show."""
+
+    state: identity.State
+    """The lock as the last build left it."""
+    notes: tuple[SourceNote, ...]
+    """This build's notes, in course order."""
+    course_id: str
+    """The course identity new GUIDs derive from."""
+    assignments: tuple[identity.Assignment, ...]
+    """Each note's GUID and cloze numbers."""
+    rendered: tuple[Rendered, ...]
+    """Each note's fields, tags and media."""
+    renderer: FieldRenderer
+    """What rendered them (it also renders clean-up notes)."""
+
+
+def deck_notes(course: Course, source: Path, shown: str) -> DeckNotes:
+    """Collect, match against ``source/deckpress.lock`` and render every note.
+
+    Raises :class:`~deckpress.errors.ContentError` for a lock of another course or a
+    missing image (every image at once).
+    """
+    config = course.config
+    state_shown = f"{shown}/{identity.STATE_NAME}"
+    state = identity.load_state(source / identity.STATE_NAME, state_shown)
+    notes = collect(course)
+    # who is who: GUIDs and cloze numbers, matched against the last build
+    course_id = identity.course_identity(state, config.title, config.deck, config.tag, notes)
+    assignments = identity.assign(state, notes, course_id)
+    identity.check_belongs(state, assignments, state_shown)
+    # Anki fields, tags and media; every missing image is reported at once
+    renderer = FieldRenderer(config, source, shown)
+    rendered = tuple(renderer.note(n, a.ords) for n, a in zip(notes, assignments, strict=True))
+    if renderer.errors:
+        raise ContentError(renderer.errors)
+    return DeckNotes(state, notes, course_id, tuple(assignments), rendered, renderer)
 
 
 def _renderers(kind: str, parts: Sequence[str]) -> Sequence[Callable[[str], Markup]]:

@@ -33,7 +33,6 @@ import genanki
 from ..build.incremental import STATE_DIR, fingerprint, tree_hashes
 from ..build.output import atomic_path
 from ..build.pipeline import ArtifactResult, BuildOptions
-from ..errors import ContentError
 from ..notes.model import Course
 from . import cards, identity
 from . import report as deckreport
@@ -69,7 +68,6 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
     config = course.config
     shown = options.source.as_posix()
     state_path = options.source / identity.STATE_NAME
-    state_shown = f"{shown}/{identity.STATE_NAME}"
     backup_dir = options.out / STATE_DIR
     deck_path = options.out / f"{config.deck_slug}.apkg"
     looks = {t.id: load_look(t, config.templates) for t in NOTE_TYPES.values()}
@@ -78,19 +76,10 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
     key = _key(course, looks, state_path)
     if context.fresh(deck_path, key):
         return ArtifactResult(report=[f"deck: up to date ({deck_path})"])
-    # what the last build left behind
-    state = identity.load_state(state_path, state_shown)
-    # the notes of this build, in course order
-    notes = cards.collect(course)
-    # who is who: GUIDs and cloze numbers, matched against the last build
-    course_id = identity.course_identity(state, config.title, config.deck, config.tag, notes)
-    assignments = identity.assign(state, notes, course_id)
-    identity.check_belongs(state, assignments, state_shown)
-    # Anki fields, tags and media; every missing image is reported at once
-    renderer = cards.FieldRenderer(config, options.source, shown)
-    rendered = [renderer.note(n, a.ords) for n, a in zip(notes, assignments, strict=True)]
-    if renderer.errors:
-        raise ContentError(renderer.errors)
+    # the notes, matched against what the last build left behind, and rendered
+    built = cards.deck_notes(course, options.source, shown)
+    state, notes, course_id = built.state, built.notes, built.course_id
+    assignments, rendered, renderer = built.assignments, built.rendered, built.renderer
     # modification times: only what changed moves forward
     after, changes = identity.advance(
         state,

@@ -25,11 +25,10 @@ from .. import __version__
 from ..build.incremental import fingerprint, tree_hashes
 from ..build.output import write_text
 from ..build.pipeline import ArtifactResult, BuildOptions
-from ..errors import ContentError
 from ..notes.model import Course, Location, Topic, Unit
 from ..render import html_inline
 from ..templating import get_env, read_asset
-from . import cards, identity, quality
+from . import cards, quality
 from .cardview import Card, Face, cards_of
 from .notetypes import KEYPOINTS, NOTE_TYPES, QA, Look, load_look
 
@@ -114,17 +113,8 @@ def cards_by_topic(
     course: Course, options: BuildOptions, looks: dict[str, Look]
 ) -> tuple[list[TopicCards], tuple[quality.Weak, ...]]:
     """Every card of the deck, grouped by topic and unit, with its warnings."""
-    config = course.config
-    shown = options.source.as_posix()
-    state = identity.load_state(
-        options.source / identity.STATE_NAME, f"{shown}/{identity.STATE_NAME}"
-    )
-    notes = cards.collect(course)
-    assignments = identity.assign(state, notes, config.tag)
-    renderer = cards.FieldRenderer(config, options.source, shown)
-    rendered = [renderer.note(n, a.ords) for n, a in zip(notes, assignments, strict=True)]
-    if renderer.errors:
-        raise ContentError(renderer.errors)
+    built = cards.deck_notes(course, options.source, options.source.as_posix())
+    notes, assignments, rendered = built.notes, built.assignments, built.rendered
     weak = quality.weak_cards(course)
     by_loc: dict[Location, list[quality.Weak]] = defaultdict(list)
     for w in weak:
@@ -133,7 +123,7 @@ def cards_by_topic(
     for note, assignment, fields in zip(notes, assignments, rendered, strict=True):
         look = looks[note.kind]
         media = {m.name: _relative(m.path, options.out) for m in fields.media}
-        for card in note_cards(fields, look, config.deck, note.topic):
+        for card in note_cards(fields, look, course.config.deck, note.topic):
             loc = _card_location(note.locs, assignment.ords, card.ord)
             per_unit[(note.section.index, note.video)].append(
                 Shown(
