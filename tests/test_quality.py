@@ -235,3 +235,8 @@ def test_check_json_lists_weak_cards():
     assert len(weak) == 5
     strict = CliRunner().invoke(main, ["check", "--source", str(SHAPES), "--json", "--strict"])
     assert strict.exit_code == 1 and json.loads(strict.stdout)["weak_cards"] == weak
+
+
+def test_the_count_hint_is_not_part_of_the_hidden_text():
+    cue, hidden = cloze_view("Fixes: ReLU, better init, normalization, residuals, clipping.")
+    assert cue == "Fixes:" and hidden == ["ReLU, better init, normalization, residuals, clipping."]

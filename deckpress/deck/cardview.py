@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from markupsafe import escape
 
-_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+"""A cloze as Anki reads it: number, hidden text, optional hint."""
 _SECTION = re.compile(r"\{\{([#^])\s*([^}]+?)\s*\}\}(.*?)\{\{/\s*\2\s*\}\}", re.DOTALL)
 _VARIABLE = re.compile(r"\{\{\s*([^}#^/][^}]*?)\s*\}\}")
 
@@ -45,7 +46,7 @@ class Card:
 def cloze_numbers(text: str) -> list[int]:
     """The cloze numbers of a field, in order of first appearance (one card each)."""
     seen: list[int] = []
-    for m in _CLOZE.finditer(text):
+    for m in CLOZE.finditer(text):
         number = int(m.group(1))
         if number not in seen:
             seen.append(number)
@@ -67,7 +68,7 @@ def resolve_clozes(text: str, ord_: int, question: bool) -> str:
             )
         return f'<span class="cloze" data-ordinal="{number}">{content}</span>'
 
-    return _CLOZE.sub(one, text)
+    return CLOZE.sub(one, text)
 
 
 def _is_empty(value: str) -> bool:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from ..errors import Diagnostic
 from ..notes.config import CardsCheck
 from ..notes.model import Course, KeyPoint, Location, Question, Unit
+from .cardview import CLOZE
 
 ENUMERATION_ITEMS = CardsCheck.enumeration_items
 """One blank hiding this many items or more is an enumeration (rules 9 and 10); by default,
@@ -155,9 +156,6 @@ def key_point_findings(point: KeyPoint, unit: Unit, items: int = ENUMERATION_ITE
     return found
 
 
-_CLOZE = re.compile(r"\{\{c\d+::(.*?)\}\}", re.DOTALL)
-
-
 def cloze_view(text: str) -> tuple[str, list[str]]:
     """What the bullet's card shows around its blank, and what the blank hides (plain text).
 
@@ -167,8 +165,8 @@ def cloze_view(text: str) -> tuple[str, list[str]]:
     from .cards import cloze_point
 
     field = str(cloze_point(str(html_block(text)), 1))
-    hidden = [_html_text(m.group(1)) for m in _CLOZE.finditer(field)]
-    return _html_text(_CLOZE.sub(" ", field)), hidden
+    hidden = [_html_text(m.group(2)) for m in CLOZE.finditer(field)]  # without the hint
+    return _html_text(CLOZE.sub(" ", field)), hidden
 
 
 def enumeration(text: str, least: int = ENUMERATION_ITEMS) -> list[str]:
