@@ -306,3 +306,29 @@ def test_an_address_that_is_no_url_is_one_line(course, tmp_path):
     )
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "'notaurl' is not an address" in result.output
+
+
+def test_a_server_that_breaks_the_http_exchange_is_one_line(course, tmp_path):
+    """Not AnkiConnect at all: a server that answers garbage instead of HTTP."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def answer_garbage():
+        conn, _ = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"not http at all\r\n\r\n")
+        conn.close()
+
+    thread = threading.Thread(target=answer_garbage, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}"
+    result = CliRunner().invoke(
+        main, ["sync", "--source", str(course), "--out", str(tmp_path / "d"), "--url", url]
+    )
+    server.close()
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert result.output.count("\n") == 1

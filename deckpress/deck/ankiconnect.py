@@ -9,6 +9,7 @@ AnkiConnect (add-on code 2055492159) serves JSON over HTTP, by default on
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import sqlite3
 import tempfile
@@ -56,8 +57,9 @@ class AnkiConnect:
                 f"cannot reach Anki at {self.url} ({reason}): start Anki with the AnkiConnect "
                 f"add-on (code {ADDON_CODE}), or pass --url"
             ) from None
-        except (ValueError, OSError) as exc:
-            raise SyncError(f"{self.url} did not answer like AnkiConnect ({exc})") from None
+        except (ValueError, OSError, http.client.HTTPException) as exc:
+            reason = " ".join(str(exc).split())  # one line, whatever the server sent
+            raise SyncError(f"{self.url} did not answer like AnkiConnect ({reason})") from None
         if not isinstance(reply, dict) or "error" not in reply:
             raise SyncError(f"{self.url} did not answer like AnkiConnect (API version 6)")
         error = reply.get("error")
