@@ -407,7 +407,9 @@ def summary(loaded, cards: str = "", weak: int = 0) -> str:
     """A one-screen table (units, questions and key points per topic), the coverage line
     and ``cards`` (the weak-cards line; ``weak`` of the warnings are weak cards)."""
     course = loaded.course
-    word = next((u.unit_word.lower() for u in course.units if u.unit_word), "unit")
+    from .notes.model import plural, unit_word
+
+    word = (unit_word(course.units) or "unit").lower()
     rows = [
         (
             t.label + (" *" if t.focus else ""),
@@ -419,11 +421,11 @@ def summary(loaded, cards: str = "", weak: int = 0) -> str:
         for t in course.topics
     ]
     width = max([len("topic")] + [len(r[0]) for r in rows])
-    plural = f"{word}s" if word.isascii() and not word.endswith("s") else "units"
+    units = plural(word)
     lines = [
         f"{course.title} — {len(loaded.notes.files)} notes file(s)",
         "",
-        f"{'topic':<{width}}  {plural:>7}  {'#':>3}  {'questions':>9}  {'key points':>10}",
+        f"{'topic':<{width}}  {units:>7}  {'#':>3}  {'questions':>9}  {'key points':>10}",
     ]
     for label, span, units, questions, points in rows:
         lines.append(f"{label:<{width}}  {span:>7}  {units:>3}  {questions:>9}  {points:>10}")

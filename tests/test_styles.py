@@ -211,3 +211,24 @@ def test_json_gives_the_number_topics_use_for_unnumbered_units(initialised):
 def test_init_of_a_missing_folder_is_a_command_line_mistake(tmp_path):
     result = CliRunner().invoke(main, ["init", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "notes folder not found" in result.output
+
+
+def test_a_removed_note_keeps_the_courses_word(initialised, tmp_path):
+    from deckpress.deck.ankiconnect import read_package
+
+    src = tmp_path / "src"
+    shutil.copytree(initialised["01-lecture-colon"], src)
+    out = tmp_path / "dist"
+    args = ["build", "--source", str(src), "--out", str(out), "--only", "deck", "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    notes = src / "unit-9.md"
+    text = notes.read_text("utf-8")
+    start = text.index("**Q:** What is an update anomaly?")
+    end = text.index("**Q:** Why would anyone denormalize")
+    notes.write_text(text[:start] + text[end:], "utf-8")
+    assert CliRunner().invoke(main, args).exit_code == 0
+    (cleanup,) = out.glob("*-removed-*.apkg")
+    (gone,) = read_package(cleanup).values()
+    assert gone.fields[2] == "Lecture 18"
+    assert any(t.endswith("::lecture::018") for t in gone.tags)
+    assert not any("::video::" in t for t in gone.tags)

@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from ..errors import ContentError, Diagnostic
 from ..notes.config import CourseConfig, deck_component, slugify
 from ..notes.media import media_name, resolve_image
-from ..notes.model import Course, Location, Topic, Unit, Video
+from ..notes.model import Course, Location, Topic, Unit, Video, unit_word
 from ..render import FOOTNOTES, footnote_definitions, html_block, html_inline, with_footnotes
 from ..templating import get_env
 from . import identity
@@ -153,9 +153,9 @@ def tags_for(
     return tuple(sorted(tags))
 
 
-def unit_tag_word(unit: Unit) -> str:
-    """``video``, ``lecture``, ``vidéo``; ``unit`` for units without a word."""
-    return re.sub(r"[\s:]+", "-", (unit.unit_word or "unit").lower())
+def tag_word(word: str | None) -> str:
+    """The unit tag's word: ``video``, ``lecture``, ``vidéo``; ``unit`` without a word."""
+    return re.sub(r"[\s:]+", "-", (word or "unit").lower())
 
 
 def removed_tag(tag: str) -> str:
@@ -173,8 +173,16 @@ _IMG_SRC = re.compile(r'(<img\s[^>]*?src=")([^"]*)(")')
 class FieldRenderer:
     """Renders notes to :class:`Rendered`, collecting every missing-image problem."""
 
-    def __init__(self, config: CourseConfig, source: Path, shown: str | None = None):
+    def __init__(
+        self,
+        config: CourseConfig,
+        source: Path,
+        shown: str | None = None,
+        word: str | None = "Video",
+    ):
         self.config = config
+        self.word = word
+        """The course's unit word, for notes that are gone (their lock records keep none)."""
         self.source = source
         self.shown = shown if shown is not None else source.as_posix()
         self.macros = get_env(config.templates).get_template(FIELDS_TEMPLATE).module
@@ -199,7 +207,7 @@ class FieldRenderer:
             note.video,
             note.section.slug,
             note.section.focus,
-            unit_tag_word(note.origin),
+            tag_word(note.origin.unit_word),
         )
         return Rendered(note_type, fields, tags, tuple(media), note.locs[0].file)
 
@@ -211,13 +219,18 @@ class FieldRenderer:
         """
         renderers = _renderers(record.kind, record.parts)
         html_parts = [render(text) for render, text in zip(renderers, record.parts, strict=True)]
-        context = (
-            self.macros.video(record.video, ""),
-            escape(record.topic),
-            self.macros.removed_source(""),
-        )
+        label = f"{self.word} {record.video}" if self.word else str(record.video)
+        unit = self.macros.unit(label, "") if hasattr(self.macros, "unit") else label
+        context = (unit, escape(record.topic), self.macros.removed_source(""))
         note_type, fields = self._fields(record.kind, html_parts, record.ords, context)
-        tags = tags_for(self.config.tag, record.kind, record.video, slugify(record.topic), False)
+        tags = tags_for(
+            self.config.tag,
+            record.kind,
+            record.video,
+            slugify(record.topic),
+            False,
+            tag_word(self.word),
+        )
         return Rendered(note_type, fields, tuple(sorted((*tags, removed_tag(self.config.tag)))))
 
     def _unit(self, unit: Unit) -> str:
@@ -316,7 +329,7 @@ def deck_notes(course: Course, source: Path, shown: str) -> DeckNotes:
     assignments = identity.assign(state, notes, course_id)
     identity.check_belongs(state, assignments, state_shown)
     # Anki fields, tags and media; every missing image is reported at once
-    renderer = FieldRenderer(config, source, shown)
+    renderer = FieldRenderer(config, source, shown, unit_word(course.units))
     rendered = tuple(renderer.note(n, a.ords) for n, a in zip(notes, assignments, strict=True))
     if renderer.errors:
         raise ContentError(renderer.errors)

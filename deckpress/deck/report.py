@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..notes.config import CourseConfig, slugify
-from ..notes.model import Location
+from ..notes.model import Location, plural, unit_word
 from ..render import html_inline
 from .cards import SourceNote, removed_tag
 from .identity import Changes, NoteRecord
@@ -46,7 +46,7 @@ def lines(
     renamed_from: str | None = None,
 ) -> list[str]:
     """The report, one line per entry (``renamed_from``: the lock's deck, if not this one)."""
-    name = _Namer(locations, (_unit_word(notes) or "unit").lower())
+    name = _Namer(locations, (unit_word(n.origin for n in notes) or "unit").lower())
     return [
         *_contents(config, notes, paths.deck),
         *_changes(config, changes, name, paths),
@@ -75,8 +75,7 @@ def _contents(config: CourseConfig, notes: Sequence[SourceNote], deck_path: Path
     questions = sum(1 for n in notes if n.kind == "qa")
     videos = sum(1 for n in notes if n.kind == "keypoints")
     points = sum(len(n.parts) for n in notes if n.kind == "keypoints")
-    word = _unit_word(notes)
-    units = f"{word.lower()}s" if word and word.isascii() and not word.endswith("s") else "units"
+    units = plural(unit_word(n.origin for n in notes))
     out = [
         f"deck {config.deck!r}: {sum(per_deck.values())} cards in {len(per_deck)} subdeck{'s' if len(per_deck) != 1 else ''} "
         f"({questions} Q&A, {points} key points from {videos} {units}) -> {deck_path}"
@@ -197,10 +196,6 @@ class _Namer:
         if record.kind == "keypoints":
             return f"{where}{self.word} {record.video} key points"
         return f"{where}{self.word} {record.video} {_plain(record.parts[0])!r}"
-
-
-def _unit_word(notes: Sequence[SourceNote]) -> str | None:
-    return next((n.origin.unit_word for n in notes if n.origin.unit_word), None)
 
 
 def _plain(markdown: str) -> str:

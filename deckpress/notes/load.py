@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import ContentError, Diagnostic
 from .config import CONFIG_NAME, CourseConfig, read_config, slugify
-from .model import Course, Location, Notes, Topic
+from .model import Course, Location, Notes, Topic, unit_word
 from .parse import Coverage, parse_source
 
 log = logging.getLogger(__name__)
@@ -115,5 +115,4 @@ def assemble(
 
 def _unit_word(notes: Notes) -> str:
     """How messages name a unit: the notes' own word, lower case (``video``, ``lecture``)."""
-    words = [u.unit_word for u in notes.units if u.unit_word]
-    return words[0].lower() if words else "unit"
+    return (unit_word(notes.units) or "unit").lower()

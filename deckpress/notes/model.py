@@ -7,7 +7,7 @@ renderers turn it into HTML. Nothing here knows about Anki or PDF.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .config import CourseConfig
@@ -111,6 +111,19 @@ class Unit:
 
 Video = Unit
 """The first user's word for a unit; kept as an alias."""
+
+
+def unit_word(units: Iterable[Unit]) -> str | None:
+    """The notes' word for a unit (``Lecture``, ``Vidéo``), as its first unit writes it;
+    ``None`` when no unit has a word."""
+    return next((u.unit_word for u in units if u.unit_word), None)
+
+
+def plural(word: str | None) -> str:
+    """``lectures`` for messages; ``units`` where English plural rules may not apply."""
+    if word and word.isascii() and not word.lower().endswith("s"):
+        return f"{word.lower()}s"
+    return "units"
 
 
 @dataclass(frozen=True)
