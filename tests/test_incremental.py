@@ -419,3 +419,22 @@ def test_a_manifest_of_an_older_deckpress_with_a_relative_source_is_the_same_cou
     (src / "a.md").write_text((video(1) + video(2)).replace("Answer 2.", "Answer two."), "utf-8")
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
+
+
+def test_a_changed_picture_reaches_the_handout_in_the_same_process(make_source, tmp_path):
+    """As in watch: one process, two builds, the picture file replaced between them."""
+    import shutil
+
+    from deckpress.build.pipeline import BuildOptions, run
+
+    from .conftest import FIXTURES, video
+
+    notes = video(1).replace("**What to remember**", "![plot](fig.png)\n\n**What to remember**")
+    src = make_source({"a.md": notes + video(2)})
+    shutil.copy(FIXTURES / "deck" / "tricky" / "img" / "dot.png", src / "fig.png")
+    out = tmp_path / "dist"
+    run(BuildOptions(src, out, ("handouts",)))
+    other = FIXTURES / "styles" / "07-prose-heavy-lecture" / "notes" / "images" / "loss curve.png"
+    shutil.copy(other, src / "fig.png")
+    outcome = run(BuildOptions(src, out, ("handouts",)))
+    assert any(p.name == "01-everything.pdf" for p in outcome.rebuilt), outcome.rebuilt

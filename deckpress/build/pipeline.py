@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,6 +155,9 @@ def run(
     from .incremental import STATE_DIR
 
     forget_environments()
+    printing = sys.modules.get("deckpress.printouts.printing")  # loaded by an earlier build
+    if printing is not None:
+        printing.new_build()
     formulas.cache_in(options.out / STATE_DIR / "math")  # typeset formulas, by content
     # background workers start while the notes load (see each artifact's ``warm_up``)
     for name in options.only:
@@ -170,7 +174,15 @@ def run(
         context = BuildContext(previous, force=options.force, progress=progress)
         staged = dataclasses.replace(options, context=context)
         # write each requested artifact (each skips its own up-to-date files)
-        results = build(loaded.course, staged)
+        try:
+            results = build(loaded.course, staged)
+        except BaseException:
+            # a failed or interrupted build does not leave the workers typesetting sheets
+            # nobody will write (Python would wait for them at exit)
+            printing = sys.modules.get("deckpress.printouts.printing")
+            if printing is not None:
+                printing.stop_workers()
+            raise
         # what an artifact built now wrote last time but not now (a renamed deck)
         removed = remove_stale(previous, context)
         # remember what was read and written, for the next build

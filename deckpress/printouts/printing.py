@@ -433,6 +433,13 @@ def _worker_started(load: bool = False) -> None:
         pdf.load()
 
 
+def new_build() -> None:
+    """Forget what one build learnt (called when the next starts, as in ``watch``): a
+    picture may have changed on disk, and a warning is said again in every build."""
+    _data_url.cache_clear()
+    _warn_once.cache_clear()
+
+
 def stop_workers() -> None:
     """End the worker processes now, running sheets included (``watch`` stopping)."""
     global _pool
