@@ -32,7 +32,8 @@ def load() -> Any:
     """Import WeasyPrint (about 0.3 s): done once, before worker processes are forked.
 
     Fonts are then subset with the ``uharfbuzz`` wheel's HarfBuzz (see
-    :mod:`deckpress.printouts.subset`), else as WeasyPrint does it.
+    :mod:`deckpress.printouts.subset`), else as WeasyPrint does it, and unbalanced
+    columns are laid out in one pass (:mod:`deckpress.printouts.columns`).
     """
     try:
         with _direct_library_names():
@@ -42,8 +43,9 @@ def load() -> Any:
     import weasyprint.urls
     from weasyprint.pdf import fonts
 
-    from . import subset
+    from . import columns, subset
 
+    columns.install()
     if not subset.install(fonts.Font) and not fonts.harfbuzz_subset:
         log.info(
             "PDF fonts are subset with fontTools (slow); for speed: pip install uharfbuzz "
