@@ -13,7 +13,7 @@ import re
 
 from ..build.pipeline import ArtifactResult, BuildOptions
 from ..notes.model import Course, Topic
-from . import printing
+from . import pages, printing
 from .printing import Printed, Sheet, page_context, render_html, save, stale, start, typeset
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ def build(course: Course, options: BuildOptions) -> ArtifactResult:
     todo = stale(every, options)
     for sheet, printed in zip(todo, typeset(todo, course, options), strict=True):
         save(sheet.path, printed.pdf, sheet.key, options, result)
+        pages.Store.of(options.out, sheet.path).save(printed.plan)
         result.report.append(describe(sheet, printed))
         _warn_if_sparse(sheet, printed)
     for sheet in every:
@@ -50,6 +51,7 @@ def build(course: Course, options: BuildOptions) -> ArtifactResult:
     if not course.focus_topics and (options.out / FOCUS).exists():
         log.info("no focus topics any more: removing %s", options.out / FOCUS)
         (options.out / FOCUS).unlink()
+        pages.Store.of(options.out, options.out / FOCUS).save(None)
     return result
 
 
@@ -94,14 +96,27 @@ def sheet(
         front=introduction(course) if config.cheatsheet.front_matter and not focus else (),
         page=page_context(course, config.cheatsheet, options.paper),
     )
+    path = options.out / name
     return Sheet(
-        options.out / name,
+        path,
         html,
         config.min_font_pt,
         config.max_font_pt,
         budget=None,
         enough=MIN_FILL,
+        store=pages.Store.of(options.out, path) if _builtin_print(course) else None,
+        reuse=not options.force,
     )
+
+
+PRINT_TEMPLATES = ("print-base.html", TEMPLATE, "print-macros.html", printing.STYLESHEET)
+"""What a cheat sheet is made from: when the course overrides none of them, its pages
+can be laid out one at a time (:mod:`deckpress.printouts.pages` knows their shape)."""
+
+
+def _builtin_print(course: Course) -> bool:
+    folder = course.config.templates
+    return folder is None or not any((folder / name).exists() for name in PRINT_TEMPLATES)
 
 
 def describe(sheet: Sheet, printed: Printed) -> str:

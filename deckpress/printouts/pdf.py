@@ -203,6 +203,38 @@ def continuations(document: Any) -> list[tuple[str, str, str]]:
     return found
 
 
+def flow_parts(page_box: Any) -> tuple[int, list[int]]:
+    """The page's multi-column flow: how many children its element has, and which of
+    them (by index) have a box on this page, in order (each once)."""
+    flow = _first_multicol(page_box)
+    if flow is None or flow.element is None:
+        return 0, []
+    children = list(flow.element)
+    index = {id(child): i for i, child in enumerate(children)}
+    found: list[int] = []
+    for column in flow.children:
+        for child in column.children:
+            number = index.get(id(getattr(child, "element", None)))
+            if number is not None and (not found or found[-1] != number):
+                found.append(number)
+    return len(children), found
+
+
+def write_pages(typeset: Typeset, first: int | None = None) -> list[bytes]:
+    """Each page of ``typeset`` (or of its ``first`` pages) as a PDF of its own (see
+    :func:`write_pdf`)."""
+    document = typeset.document
+    with _reproducible():
+        return [
+            document.copy([page]).write_pdf(pdf_identifier=True) for page in document.pages[:first]
+        ]
+
+
+def bookmarks(typeset: Typeset) -> list[tuple[float, tuple[Any, ...]]]:
+    """Per page: its height (CSS px) and WeasyPrint's bookmarks on it."""
+    return [(page.height, tuple(page.bookmarks)) for page in typeset.document.pages]
+
+
 def _first_part(box: Any) -> tuple[str, str] | None:
     """The first key point (``data-k``) or question (``data-q``) inside ``box``, or
     ``("cont", "")`` when a "(cont.)" label comes first."""

@@ -36,7 +36,7 @@ from ..notes.config import SheetConfig
 from ..notes.media import resolve_image
 from ..notes.model import Course, Location
 from ..templating import read_asset, shared_env
-from . import fit, subset
+from . import fit, pages, subset
 
 if TYPE_CHECKING:
     from ..build.pipeline import ArtifactResult, BuildOptions
@@ -85,10 +85,20 @@ class Sheet:
     """First size to try (``None``: the floor)."""
     columns: int = 0
     """The page's columns, when a sparse page may use fewer, wider ones (handouts)."""
+    store: pages.Store | None = None
+    """Where its pages are kept for page-level reuse (cheat sheets in the built-in
+    templates; see :mod:`deckpress.printouts.pages`), if anywhere."""
+    reuse: bool = True
+    """Lay out again only the pages that changed (False: ``--force``, all of them)."""
 
     @property
     def key(self) -> str:
         """Fingerprint of everything the PDF depends on (for incremental builds)."""
+        return fingerprint(self.settings, self.html)
+
+    @property
+    def settings(self) -> str:
+        """Fingerprint of everything the PDF depends on but the HTML."""
         return fingerprint(
             __version__,
             _weasyprint_version(),
@@ -104,7 +114,7 @@ class Sheet:
             self.start,
             self.columns,
             SPARSE,
-            self.html,
+            pages.PAGE_NUMBER_CSS,
         )
 
 
@@ -123,6 +133,9 @@ class Printed:
     the floor allows."""
     columns: int = 0
     """Columns used, when fewer than the sheet's (see :func:`_widened`); else 0."""
+    plan: pages.Plan | None = None
+    """How the PDF was cut into pages, for the next build to reuse (see
+    :mod:`deckpress.printouts.pages`); None when it cannot be."""
 
     @property
     def pages(self) -> int:
@@ -240,11 +253,18 @@ def print_sheet(sheet: Sheet) -> Printed:
     from . import pdf
 
     with _fewer_collections():
+        if sheet.store is not None and sheet.reuse:
+            reused = _reuse_pages(sheet, sheet.store)
+            if reused is not None:
+                return reused
         args = (sheet.floor, sheet.ceiling, sheet.budget, sheet.enough, sheet.start)
         try:
             best = fit.fit(pdf.Typesetter(sheet.html), *args)
             if not any(f < STRANDED for f in best.fills[:-1]):
-                return _done(sheet, *_widened(sheet, best, ""))
+                widened, columns = _widened(sheet, best, "")
+                if sheet.store is not None and not columns:
+                    return _paged(sheet, sheet.store, widened)
+                return _done(sheet, widened, columns)
         except fit.NoFit:
             pass
         try:
@@ -340,6 +360,73 @@ def _done(sheet: Sheet, best: pdf_module.Typeset, columns: int = 0) -> Printed:
 
     log.info("%s: %g pt, %d page(s)", sheet.path, best.font_pt, best.pages)
     return Printed(best.font_pt, best.fills, pdf.write_pdf([best]), columns=columns)
+
+
+def _paged(sheet: Sheet, store: pages.Store, best: pdf_module.Typeset) -> Printed:
+    """Write ``best`` page by page, keeping each page for the next build's reuse (the
+    whole PDF in one piece when the layout cannot be cut into pages)."""
+    from . import pdf
+
+    flow = pages.Flow.parse(sheet.html)
+    spans = pages.ranges(flow, best.document) if flow is not None else None
+    if flow is None or spans is None:
+        return _done(sheet, best)
+    total = len(spans)
+    kept = []
+    pdfs = pdf.write_pages(best)
+    for k, (span, data, (height, marks)) in enumerate(
+        zip(spans, pdfs, pdf.bookmarks(best), strict=True), 1
+    ):
+        html, css = flow.page(k, *span, total)
+        key = pages.page_key(sheet.settings, best.font_pt, html, css)
+        store.keep_page(key, data)
+        kept.append(pages.Page.of(key, best.fills[k - 1], height, marks, data))
+    log.info("%s: %g pt, %d page(s)", sheet.path, best.font_pt, best.pages)
+    plan = pages.Plan(best.font_pt, len(flow.parts), tuple(spans), tuple(kept))
+    return Printed(best.font_pt, best.fills, pages.join(pdfs, kept), plan=plan)
+
+
+def _reuse_pages(sheet: Sheet, store: pages.Store) -> Printed | None:
+    """The sheet from the last build's pages, laying out again only those whose page
+    document changed; None when that would not give what a whole layout gives."""
+    from . import pdf
+
+    plan, flow = store.plan(), pages.Flow.parse(sheet.html)
+    if (
+        plan is None
+        or flow is None
+        or sheet.budget is not None
+        or plan.font_pt != sheet.floor
+        or plan.parts != len(flow.parts)
+    ):
+        return None
+    total = len(plan.ranges)
+    pdfs, kept, again = [], [], 0
+    for k, (span, old) in enumerate(zip(plan.ranges, plan.pages, strict=True), 1):
+        html, css = flow.page(k, *span, total)
+        key = pages.page_key(sheet.settings, plan.font_pt, html, css)
+        data = store.kept_page(old) if key == old.key else None
+        if data is not None:
+            pdfs.append(data)
+            kept.append(old)
+            continue
+        laid = pdf.Typesetter(html, css)(plan.font_pt)
+        if not pages.holds(span, len(flow.parts), laid.document):
+            log.info("%s: page %d breaks elsewhere now: laid out whole", sheet.path, k)
+            return None
+        data = pdf.write_pages(laid, first=1)[0]
+        height, marks = pdf.bookmarks(laid)[0]
+        store.keep_page(key, data)
+        pdfs.append(data)
+        kept.append(pages.Page.of(key, laid.fills[0], height, marks, data))
+        again += 1
+    fills = tuple(page.fill for page in kept)
+    settled = fills[-1] >= (sheet.enough or 0) or plan.font_pt >= sheet.ceiling - fit.GRID_PT / 2
+    if any(f < STRANDED for f in fills[:-1]) or not settled:
+        return None  # a whole layout would relax the blocks or grow the type
+    log.info("%s: %d of %d page(s) laid out again", sheet.path, again, total)
+    new_plan = pages.Plan(plan.font_pt, plan.parts, plan.ranges, tuple(kept))
+    return Printed(plan.font_pt, fills, pages.join(pdfs, kept), plan=new_plan)
 
 
 @contextmanager

@@ -1,0 +1,160 @@
+"""Page-level reuse of the cheat sheets (deckpress.printouts.pages): an edit lays out
+only the pages it touches, and every build gives the bytes a cold build gives."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from deckpress.build.pipeline import BuildOptions
+from deckpress.notes.load import load_course
+from deckpress.printouts import cheatsheet, pages, pdf
+
+from .conftest import MINIMAL_CONFIG, SOURCE, cli_build, video
+
+EDIT_FILE = "part1.md"
+ANCHOR = "It limits effective model complexity"  # video 22, Q1: a focus topic
+
+
+def pdfs(out: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*.pdf"))
+        if ".deckpress" not in p.parts
+    }
+
+
+def page_files(out: Path, name: str) -> dict[str, int]:
+    folder = out / ".deckpress" / pages.FOLDER
+    return {p.name: p.stat().st_mtime_ns for p in folder.glob(f"{name}.*{pages.PAGE_SUFFIX}")}
+
+
+def edit(src: Path, old: str, new: str) -> None:
+    notes = src / EDIT_FILE
+    text = notes.read_text(encoding="utf-8")
+    assert old in text
+    notes.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def cold(src: Path, out: Path) -> dict[str, bytes]:
+    shutil.rmtree(out, ignore_errors=True)
+    cli_build(src, out)
+    return pdfs(out)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The real notes built cold into ``dist`` (the source is a private copy)."""
+    root = tmp_path_factory.mktemp("pages")
+    src = root / "source"
+    shutil.copytree(SOURCE, src, ignore=shutil.ignore_patterns("deckpress.lock"))
+    cli_build(src, root / "dist")
+    return src, root / "dist", root
+
+
+def test_a_one_word_edit_lays_out_one_page_per_sheet_and_gives_cold_bytes(built):
+    src, dist, root = built
+    whole, focus = page_files(dist, "cheatsheet"), page_files(dist, "cheatsheet-focus")
+    assert len(whole) == 6 and len(focus) == 2  # the real notes: 6 and 2 pages
+
+    edit(src, ANCHOR, ANCHOR.replace("limits", "bounds"))
+    cli_build(src, dist)
+    # one page of each sheet was laid out again (a new file); the rest were reused
+    assert len(set(page_files(dist, "cheatsheet")) - set(whole)) == 1
+    assert len(set(page_files(dist, "cheatsheet-focus")) - set(focus)) == 1
+    assert len(page_files(dist, "cheatsheet")) == 6  # the replaced page is not kept
+    assert pdfs(dist) == cold(src, root / "cold")
+
+
+def test_an_edit_that_moves_a_page_break_lays_out_the_whole_sheet(built):
+    src, dist, root = built
+    before = pages.Store.of(dist, dist / "cheatsheet.pdf").plan()
+    longer = ANCHOR.replace("limits", "bounds") + " " + "and keeps the weights small " * 40
+    edit(src, ANCHOR.replace("limits", "bounds"), longer)
+    cli_build(src, dist)
+    after = pages.Store.of(dist, dist / "cheatsheet.pdf").plan()
+    assert before is not None and after is not None
+    assert after.ranges != before.ranges  # the parts moved: a whole layout placed them
+    assert pdfs(dist) == cold(src, root / "cold")
+
+
+def test_force_lays_out_every_page_again(built):
+    src, dist, _ = built
+    cli_build(src, dist)  # up to date
+    before = page_files(dist, "cheatsheet")
+    cli_build(src, dist, "--force")
+    after = page_files(dist, "cheatsheet")
+    assert before.keys() == after.keys()
+    assert all(after[name] > before[name] for name in before)
+
+
+def test_the_joined_sheet_has_weasyprints_own_outline(built, tmp_path):
+    src, dist, _ = built
+    course = load_course(src).course
+    sheet = cheatsheet.sheets(course, BuildOptions(src, tmp_path))[0]
+    whole = pdf.write_pdf([pdf.Typesetter(sheet.html)(sheet.floor)])
+
+    def outline(data: bytes) -> list[tuple[int, str, int, float, float]]:
+        reader = PdfReader(io.BytesIO(data))
+        found = []
+
+        def walk(items, depth):
+            for item in items:
+                if isinstance(item, list):
+                    walk(item, depth + 1)
+                else:
+                    found.append(
+                        (
+                            depth,
+                            item.title,
+                            reader.get_destination_page_number(item),
+                            round(float(item.left), 3),
+                            round(float(item.top), 3),
+                        )
+                    )
+
+        walk(reader.outline, 0)
+        return found
+
+    joined = (dist / "cheatsheet.pdf").read_bytes()
+    assert outline(joined) == outline(whole)
+    assert len(outline(joined)) > 90  # title, topics and videos
+    assert (
+        PdfReader(io.BytesIO(joined)).metadata.title == PdfReader(io.BytesIO(whole)).metadata.title
+    )
+
+
+def test_own_print_templates_are_laid_out_whole(make_source, tmp_path):
+    css = (SOURCE.parent / "templates" / "print.css").read_text(encoding="utf-8")
+    src = make_source(
+        {"notes.md": video(1) + video(2), "templates/print.css": css},
+        config=MINIMAL_CONFIG + "templates: templates\n",
+    )
+    out = tmp_path / "out"
+    cli_build(src, out)
+    assert (out / "cheatsheet.pdf").exists()
+    assert not (out / ".deckpress" / pages.FOLDER / "cheatsheet.json").exists()
+    # the same notes in the built-in templates are kept page by page
+    (src / "templates" / "print.css").unlink()
+    cli_build(src, tmp_path / "again")
+    assert (tmp_path / "again" / ".deckpress" / pages.FOLDER / "cheatsheet.json").exists()
+
+
+def test_every_page_laid_out_alone_is_the_page_of_the_whole_sheet(tmp_path):
+    """The claim page reuse stands on, for every page of both real sheets: a page
+    document laid out alone gives the bytes of that page of the whole layout."""
+    course = load_course(SOURCE).course
+    for sheet in cheatsheet.sheets(course, BuildOptions(SOURCE, tmp_path)):
+        whole = pdf.Typesetter(sheet.html)(sheet.floor)
+        flow = pages.Flow.parse(sheet.html)
+        spans = pages.ranges(flow, whole.document)
+        assert spans is not None and len(spans) == whole.pages
+        for k, (span, expected) in enumerate(zip(spans, pdf.write_pages(whole), strict=True), 1):
+            html, css = flow.page(k, *span, len(spans))
+            alone = pdf.Typesetter(html, css)(sheet.floor)
+            assert pages.holds(span, len(flow.parts), alone.document), (sheet.path.name, k)
+            assert pdf.write_pages(alone, first=1)[0] == expected, (sheet.path.name, k)
