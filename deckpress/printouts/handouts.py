@@ -62,7 +62,8 @@ def build(course: Course, options: BuildOptions) -> ArtifactResult:
     key = fingerprint([sheet.key for sheet in every])
     if not options.context.fresh(combined, key):
         pdfs = [printed[s].pdf if s in printed else s.path.read_bytes() for s in every]
-        joined = concatenate([pdf for pdf in pdfs if pdf], f"{course.title} — handouts")
+        title = f"{course.title} — handouts"
+        joined = printing.in_worker(concatenate, [pdf for pdf in pdfs if pdf], title)
         save(combined, joined, key, options, result)
     result.report.append(_summary(printed, len(every)))
     result.report.extend(_fills(every, printed))

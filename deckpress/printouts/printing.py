@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
 
 from .. import __version__
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from . import pdf as pdf_module
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PAPER_CSS = {"a4": "A4", "letter": "letter"}
 """``print.paper`` / ``--paper`` -> CSS ``@page { size }`` keyword."""
@@ -508,6 +509,14 @@ def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> Non
         gc.unfreeze()  # the workers are forked by now
 
 
+def in_worker(job: Callable[..., T], *args: Any) -> T:
+    """``job(*args)`` in a worker process when there are any (they have pypdf imported
+    already: this process need not import it), else here."""
+    if _pool is None:
+        return job(*args)
+    return _pool.submit(job, *args).result()
+
+
 def _worker_started(load: bool = False) -> None:
     """A worker ends on SIGTERM/SIGHUP, whatever handlers it inherited (``watch``'s);
     with ``load``, it imports WeasyPrint before its first sheet (see :func:`warm_up`)."""
@@ -518,6 +527,7 @@ def _worker_started(load: bool = False) -> None:
         from . import pdf
 
         pdf.load()
+        import pypdf  # noqa: F401 — the sheets are joined with it
 
 
 def new_build() -> None:
