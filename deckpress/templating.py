@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Iterator
@@ -84,21 +85,34 @@ def _located(html: Markup, video: object) -> Markup:
     )
 
 
-_shared: dict[Path | None, jinja2.Environment] = {}
+_shared: dict[Path | None, tuple[tuple[str, ...], jinja2.Environment]] = {}
 
 
 def shared_env(override: Path | None = None) -> jinja2.Environment:
-    """One environment per template folder for the current build (compiled templates are
-    reused across the build's documents); :func:`forget_environments` starts afresh."""
-    if override not in _shared:
-        _shared[override] = get_env(override)
-    return _shared[override]
+    """One environment per template folder, kept across builds (``watch``): compiled
+    templates are reused, and jinja reloads any template whose file changed. A file
+    added to or removed from the override folder, which jinja would not notice (it may
+    now shadow a built-in template), makes a new environment (see
+    :func:`forget_environments`)."""
+    known = _shared.get(override)
+    if known is None:
+        known = _shared[override] = (_listing(override), get_env(override))
+    return known[1]
 
 
 def forget_environments() -> None:
-    """Called at the start of every build: jinja notices edits of a template it loaded,
-    but not a new file in the override folder that now shadows a built-in one."""
-    _shared.clear()
+    """Called at the start of every build: drop the environment of any override folder
+    whose list of files changed since it was made."""
+    for override, (listing, _) in list(_shared.items()):
+        if _listing(override) != listing:
+            del _shared[override]
+
+
+def _listing(folder: Path | None) -> tuple[str, ...]:
+    try:
+        return tuple(sorted(os.listdir(folder))) if folder is not None else ()
+    except OSError:
+        return ("<unreadable>",)
 
 
 def asset_path(name: str, override: Path | None = None) -> Path:

@@ -438,3 +438,33 @@ def test_a_changed_picture_reaches_the_handout_in_the_same_process(make_source, 
     shutil.copy(other, src / "fig.png")
     outcome = run(BuildOptions(src, out, ("handouts",)))
     assert any(p.name == "01-everything.pdf" for p in outcome.rebuilt), outcome.rebuilt
+
+
+def test_one_process_sees_a_template_added_edited_or_removed_between_builds(make_source, tmp_path):
+    """Templates compiled once are kept across builds of one process (``watch``); a file
+    added to the templates folder, which may shadow a built-in one, is seen at once."""
+    from deckpress import templating
+
+    from .conftest import MINIMAL_CONFIG, video
+
+    src = make_source({"a.md": video(1) + video(2)}, MINIMAL_CONFIG + "templates: templates\n")
+    (src / "templates").mkdir()
+    options = BuildOptions(src, tmp_path / "dist", only=("cards",))
+    page = tmp_path / "dist" / "cards.html"
+    run(options)
+    assert "MARK" not in page.read_text("utf-8")
+    env = templating.shared_env(src.resolve() / "templates")
+    run(options)
+    assert templating.shared_env(src.resolve() / "templates") is env  # kept: nothing changed
+
+    own = src / "templates" / "preview.html"
+    own.write_text("MARK one {{ course.title }}", encoding="utf-8")
+    run(options)
+    assert page.read_text("utf-8") == "MARK one Tiny course"
+    time.sleep(0.01)  # a later modification time, as a later save has
+    own.write_text("MARK two {{ course.title }}", encoding="utf-8")
+    run(options)
+    assert page.read_text("utf-8") == "MARK two Tiny course"
+    own.unlink()
+    run(options)
+    assert "MARK" not in page.read_text("utf-8")

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from markupsafe import Markup, escape
@@ -26,11 +27,14 @@ from ..notes.config import CourseConfig, deck_component, slugify
 from ..notes.media import media_name, resolve_image
 from ..notes.model import Course, Location, Topic, Unit, Video, unit_word
 from ..render import FOOTNOTES, footnote_definitions, html_block, html_inline, with_footnotes
-from ..templating import get_env
+from ..templating import shared_env
 from . import identity
 from .clozes import anki_safe
 from .clozes import cloze_bullet as cloze_point
 from .identity import NoteRecord
+
+if TYPE_CHECKING:
+    from ..build.pipeline import BuildOptions
 from .notetypes import KEYPOINTS, QA, SOURCE_FIELD, NoteType
 
 FIELDS_TEMPLATE = "card_fields.html"
@@ -185,7 +189,7 @@ class FieldRenderer:
         """The course's unit word, for notes that are gone (their lock records keep none)."""
         self.source = source
         self.shown = shown if shown is not None else source.as_posix()
-        self.macros = get_env(config.templates).get_template(FIELDS_TEMPLATE).module
+        self.macros = shared_env(config.templates).get_template(FIELDS_TEMPLATE).module
         self.errors: list[Diagnostic] = []
 
     def note(self, note: SourceNote, ords: Sequence[int]) -> Rendered:
@@ -312,6 +316,20 @@ class DeckNotes:
     """Each note's fields, tags and media."""
     renderer: FieldRenderer
     """What rendered them (it also renders clean-up notes)."""
+
+
+def build_notes(course: Course, options: BuildOptions) -> DeckNotes:
+    """:func:`deck_notes` once per build: the deck and its preview both show them (the
+    second asks after the first has written the lock, which then holds what the first
+    matched: the same notes, GUIDs and fields either way)."""
+    memo = options.context.memo
+    known = memo.get(DeckNotes)
+    if known is None or known[0] is not course:  # type: ignore[index]
+        known = memo[DeckNotes] = (
+            course,
+            deck_notes(course, options.source, options.source.as_posix()),
+        )
+    return known[1]  # type: ignore[index,return-value]
 
 
 def deck_notes(course: Course, source: Path, shown: str) -> DeckNotes:

@@ -66,7 +66,6 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
     """
     now = int(time.time()) if now is None else int(now)
     config = course.config
-    shown = options.source.as_posix()
     state_path = options.source / identity.STATE_NAME
     backup_dir = options.out / STATE_DIR
     deck_path = options.out / f"{config.deck_slug}.apkg"
@@ -77,7 +76,7 @@ def build(course: Course, options: BuildOptions, *, now: int | None = None) -> A
     if context.fresh(deck_path, key):
         return ArtifactResult(report=[f"deck: up to date ({deck_path})"])
     # the notes, matched against what the last build left behind, and rendered
-    built = cards.deck_notes(course, options.source, shown)
+    built = cards.build_notes(course, options)
     state, notes, course_id = built.state, built.notes, built.course_id
     assignments, rendered, renderer = built.assignments, built.rendered, built.renderer
     # modification times: only what changed moves forward

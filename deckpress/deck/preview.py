@@ -27,7 +27,7 @@ from ..build.output import write_text
 from ..build.pipeline import ArtifactResult, BuildOptions
 from ..notes.model import Course, Location, Topic, Unit
 from ..render import html_inline
-from ..templating import get_env, read_asset
+from ..templating import read_asset, shared_env
 from . import cards, quality
 from .cardview import Card, Face, cards_of
 from .notetypes import KEYPOINTS, NOTE_TYPES, QA, Look, load_look
@@ -88,7 +88,7 @@ def build(course: Course, options: BuildOptions) -> ArtifactResult:
     topics, weak = cards_by_topic(course, options, looks)
     count = sum(len(u.cards) for t in topics for u in t.units)
     html = (
-        get_env(config.templates)
+        shared_env(config.templates)
         .get_template(TEMPLATE)
         .render(
             course=course,
@@ -113,7 +113,7 @@ def cards_by_topic(
     course: Course, options: BuildOptions, looks: dict[str, Look]
 ) -> tuple[list[TopicCards], tuple[quality.Weak, ...]]:
     """Every card of the deck, grouped by topic and unit, with its warnings."""
-    built = cards.deck_notes(course, options.source, options.source.as_posix())
+    built = cards.build_notes(course, options)
     notes, assignments, rendered = built.notes, built.assignments, built.rendered
     weak = quality.weak_cards(course)
     by_loc: dict[Location, list[quality.Weak]] = defaultdict(list)
