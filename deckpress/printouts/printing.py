@@ -92,12 +92,12 @@ class Sheet:
     reuse: bool = True
     """Lay out again only the pages that changed (False: ``--force``, all of them)."""
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         """Fingerprint of everything the PDF depends on (for incremental builds)."""
         return fingerprint(self.settings, self.html)
 
-    @property
+    @functools.cached_property
     def settings(self) -> str:
         """Fingerprint of everything the PDF depends on but the HTML."""
         return fingerprint(
@@ -501,9 +501,8 @@ def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> Non
             mp_context=multiprocessing.get_context("fork"),
             initializer=_worker_started,
         )
-    # biggest first, so the last to finish is a small one (the HTML's length is a good
-    # enough measure of the work)
-    for sheet in sorted(new, key=lambda s: -len(s.html)):
+    # biggest first, so the last to finish is a small one
+    for sheet in sorted(new, key=lambda s: -_work(s)):
         _pending[sheet.key] = _pool.submit(print_sheet, sheet)
     if starting:
         gc.unfreeze()  # the workers are forked by now
@@ -515,6 +514,16 @@ def in_worker(job: Callable[..., T], *args: Any) -> T:
     if _pool is None:
         return job(*args)
     return _pool.submit(job, *args).result()
+
+
+def _work(sheet: Sheet) -> float:
+    """About how much typesetting ``sheet`` takes: the HTML's length is a good enough
+    measure, but a sheet whose pages the last build kept lays out about one page again
+    (with the part after it), if any."""
+    plan = sheet.store.plan() if sheet.store is not None and sheet.reuse else None
+    if plan is None or not plan.pages:
+        return len(sheet.html)
+    return 2 * len(sheet.html) / len(plan.pages)
 
 
 def _worker_started(load: bool = False) -> None:
