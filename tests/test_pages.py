@@ -158,3 +158,29 @@ def test_every_page_laid_out_alone_is_the_page_of_the_whole_sheet(tmp_path):
             alone = pdf.Typesetter(html, css)(sheet.floor)
             assert pages.holds(span, len(flow.parts), alone.document), (sheet.path.name, k)
             assert pdf.write_pages(alone, first=1)[0] == expected, (sheet.path.name, k)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # a topic renamed: the running header of the pages it is shown on changes too
+        ("course.yaml", "title: Improving training & regularization", "title: Training better"),
+        # a key point gone: its page gets shorter (the next unit may or may not fit now)
+        (
+            "part2.md",
+            "- Goal: keep activation variance and gradient variance stable across layers.\n",
+            "",
+        ),
+    ],
+)
+def test_other_edits_give_cold_bytes_too(change, tmp_path):
+    src = tmp_path / "source"
+    shutil.copytree(SOURCE, src, ignore=shutil.ignore_patterns("deckpress.lock"))
+    dist = tmp_path / "dist"
+    cli_build(src, dist)
+    name, old, new = change
+    text = (src / name).read_text(encoding="utf-8")
+    assert old in text
+    (src / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+    cli_build(src, dist)
+    assert pdfs(dist) == cold(src, tmp_path / "cold")
