@@ -382,3 +382,26 @@ def test_a_key_points_label_with_text_after_it_is_named():
 def test_an_obsidian_embed_is_named():
     _, result = units("## Lecture 1: A\n\n**Q1. X?**\nSee ![[diagram.png]].\n")
     assert any(w.line == 4 and "Obsidian embed" in w.message for w in result.warnings)
+
+
+def test_the_parser_leaves_markdown_its_tokens_as_they_were():
+    """parse.tokens_of keeps each file's tokens for the next build of the process: the
+    parser must only read them, whatever the notes' style."""
+    from pathlib import Path
+
+    from deckpress.notes.parse import parse_texts, tokens_of
+
+    from .conftest import FIXTURES, SOURCE
+
+    folders = [SOURCE, *sorted((FIXTURES / "styles").iterdir())]
+    texts = [
+        (p.name, p.read_text(encoding="utf-8-sig").replace("\r\n", "\n"))
+        for folder in folders
+        for p in sorted(Path(folder).rglob("*.md"))
+    ]
+    assert len(texts) > 12
+    tokens_of.cache_clear()
+    before = {text: repr(tokens_of(text)) for _, text in texts}
+    first = parse_texts(texts)
+    assert {text: repr(tokens_of(text)) for _, text in texts} == before
+    assert repr(parse_texts(texts).notes) == repr(first.notes)

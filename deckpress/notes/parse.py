@@ -24,9 +24,11 @@ This module knows nothing of Anki or PDF.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import Diagnostic
 from .config import NotesSyntax
@@ -36,6 +38,9 @@ from .model import Block, Location, Notes, Unit
 from .reader import Coverage, FileParser
 from .syntax import Recogniser
 from .units import check_gaps, check_numbers, unit_mode
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 
 @dataclass
@@ -119,11 +124,19 @@ def parse_source(
     return result
 
 
+@functools.lru_cache(maxsize=64)
+def tokens_of(text: str) -> list[Token]:
+    """markdown-it's tokens of one notes file, kept while this process lives: inside
+    ``watch`` an edit parses the edited file again, not every file. The parser only
+    reads them (tests/test_parse_forms.py checks that it leaves them as they were)."""
+    return md.parse(text)
+
+
 def parse_texts(texts: list[tuple[str, str]], syntax: NotesSyntax | None = None) -> ParseResult:
     """Parse decoded (LF) notes ``[(name, text)]`` in reading order; locations use ``name``."""
     rec = Recogniser(syntax)
     texts = [(name, text.replace("\r\n", "\n").replace("\r", "\n")) for name, text in texts]
-    parsed = [(name, text, md.parse(text)) for name, text in texts]
+    parsed = [(name, text, tokens_of(text)) for name, text in texts]
     mode = unit_mode(rec, [(tokens, text) for _, text, tokens in parsed])
     units: list[Unit] = []
     front: list[Block] = []
