@@ -509,9 +509,11 @@ def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> Non
 
 
 def in_worker(job: Callable[..., T], *args: Any) -> T:
-    """``job(*args)`` in a worker process when there are any (they have pypdf imported
-    already: this process need not import it), else here."""
-    if _pool is None:
+    """``job(*args)`` in a worker process if one is free (the workers import pypdf while
+    they wait for their first sheet: this process need not), else here at once rather
+    than behind the sheets still typesetting."""
+    busy = sum(not future.done() for future in _pending.values())
+    if _pool is None or busy >= _worker_count():
         return job(*args)
     return _pool.submit(job, *args).result()
 
