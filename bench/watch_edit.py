@@ -20,11 +20,17 @@ from run import edited  # noqa: E402
 from deckpress.build.pipeline import BuildOptions, run  # noqa: E402
 from deckpress.printouts import printing  # noqa: E402
 
+WARM_SECONDS = 1.0
+
 
 def main() -> None:
     source, out, edits = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     options = BuildOptions(source, out)
     run(options, "source")
+    # A user's first save comes seconds after watch starts, when its worker processes
+    # have long imported WeasyPrint; here the first build finds everything up to date
+    # at once, so give them that time before the first edit.
+    time.sleep(WARM_SECONDS)
     try:
         for _ in range(edits):
             edited(source)
