@@ -26,6 +26,7 @@ Everything works on the bullet's HTML as rendered for the card; formulas
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import re
@@ -94,8 +95,12 @@ def blank(text: str, n: int, hint: str = "") -> str:
     return f"{lead}{{{{c{n}::{body}{hint_part}}}}}{trail}"
 
 
+@functools.lru_cache(maxsize=8192)
 def cloze_bullet(text_html: str, n: int) -> Markup:
-    """The bullet's HTML with its blanks, all numbered ``n``, Anki's syntax hidden."""
+    """The bullet's HTML with its blanks, all numbered ``n``, Anki's syntax hidden.
+
+    Cached (a pure function of its arguments): the deck and the weak-card checks both
+    ask for every bullet, and inside ``watch`` every build asks again."""
     marks = _MARK.findall(text_html)
     if marks:
         whole = _PARAGRAPH.fullmatch(text_html.strip())
