@@ -40,9 +40,9 @@ def edit(src: Path, old: str, new: str) -> None:
     notes.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def cold(src: Path, out: Path) -> dict[str, bytes]:
+def cold(src: Path, out: Path, *args: str) -> dict[str, bytes]:
     shutil.rmtree(out, ignore_errors=True)
-    cli_build(src, out)
+    cli_build(src, out, *args)
     return pdfs(out)
 
 
@@ -184,3 +184,29 @@ def test_other_edits_give_cold_bytes_too(change, tmp_path):
     (src / name).write_text(text.replace(old, new, 1), encoding="utf-8")
     cli_build(src, dist)
     assert pdfs(dist) == cold(src, tmp_path / "cold")
+
+
+def test_a_change_around_every_page_lays_the_sheet_out_once(tmp_path, monkeypatch):
+    """A new course title is on every page (running header): the sheet is laid out
+    whole at once, not page by page first."""
+    from deckpress.build.pipeline import run
+
+    monkeypatch.setenv("DECKPRESS_WORKERS", "1")
+    src = tmp_path / "source"
+    shutil.copytree(SOURCE, src, ignore=shutil.ignore_patterns("deckpress.lock"))
+    options = BuildOptions(src, tmp_path / "dist", only=("cheatsheet",))
+    run(options)
+    renders: list[str] = []
+    real = pdf.Typesetter.__init__
+
+    def counting(self, html, css=""):
+        renders.append(html)
+        real(self, html, css)
+
+    monkeypatch.setattr(pdf.Typesetter, "__init__", counting)
+    yaml = (src / "course.yaml").read_text(encoding="utf-8")
+    title = next(line for line in yaml.splitlines() if line.startswith("title:"))
+    (src / "course.yaml").write_text(yaml.replace(title, title + " (2nd ed.)", 1), "utf-8")
+    run(options)
+    assert len(renders) == 2  # the whole course and the focus topics, each laid out once
+    assert pdfs(tmp_path / "dist") == cold(src, tmp_path / "cold", "--only", "cheatsheet")

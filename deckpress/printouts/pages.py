@@ -93,6 +93,11 @@ class Flow:
         html = head + (self.first_page if k == 1 else "") + _FLOW + body + self.tail
         return html, PAGE_NUMBER_CSS.format(k=k, total=total)
 
+    def frame(self, settings: str) -> str:
+        """Hash of what every page document has around its parts (page size, styles,
+        running header, course title) and of the sheet's ``settings``."""
+        return fingerprint(settings, self.head, self.tail)
+
     def _topic_shown(self, a: int) -> str:
         """The topic the running header names on a page starting with part ``a``: a
         heading at the page's top, else the last one before it (``string(topic, start)``)."""
@@ -190,6 +195,9 @@ class Page:
 class Plan:
     """How a sheet was cut into pages in its last build."""
 
+    frame: str
+    """Hash of what surrounds the parts on every page (see :meth:`Flow.frame`): when it
+    changes, every page changes and the sheet is laid out whole at once."""
     font_pt: float
     parts: int
     """How many parts the flow had."""
@@ -198,6 +206,7 @@ class Plan:
 
     def as_json(self) -> str:
         data = {
+            "frame": self.frame,
             "font_pt": self.font_pt,
             "parts": self.parts,
             "ranges": [list(r) for r in self.ranges],
@@ -210,6 +219,7 @@ class Plan:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(
+                str(data["frame"]),
                 float(data["font_pt"]),
                 int(data["parts"]),
                 tuple((int(a), int(b)) for a, b in data["ranges"]),

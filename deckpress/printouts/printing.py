@@ -383,7 +383,8 @@ def _paged(sheet: Sheet, store: pages.Store, best: pdf_module.Typeset) -> Printe
         store.keep_page(key, data)
         kept.append(pages.Page.of(key, best.fills[k - 1], height, marks, data))
     log.info("%s: %g pt, %d page(s)", sheet.path, best.font_pt, best.pages)
-    plan = pages.Plan(best.font_pt, len(flow.parts), tuple(spans), tuple(kept))
+    frame = flow.frame(sheet.settings)
+    plan = pages.Plan(frame, best.font_pt, len(flow.parts), tuple(spans), tuple(kept))
     return Printed(best.font_pt, best.fills, pages.join(pdfs, kept), plan=plan)
 
 
@@ -397,6 +398,7 @@ def _reuse_pages(sheet: Sheet, store: pages.Store) -> Printed | None:
         plan is None
         or flow is None
         or sheet.budget is not None
+        or plan.frame != flow.frame(sheet.settings)
         or plan.font_pt != sheet.floor
         or plan.parts != len(flow.parts)
     ):
@@ -426,7 +428,7 @@ def _reuse_pages(sheet: Sheet, store: pages.Store) -> Printed | None:
     if any(f < STRANDED for f in fills[:-1]) or not settled:
         return None  # a whole layout would relax the blocks or grow the type
     log.info("%s: %d of %d page(s) laid out again", sheet.path, again, total)
-    new_plan = pages.Plan(plan.font_pt, plan.parts, plan.ranges, tuple(kept))
+    new_plan = pages.Plan(plan.frame, plan.font_pt, plan.parts, plan.ranges, tuple(kept))
     return Printed(plan.font_pt, fills, pages.join(pdfs, kept), plan=new_plan)
 
 
