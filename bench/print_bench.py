@@ -11,7 +11,7 @@ Each timing is the median of ``--repeat`` cold runs, each a fresh process
 writing to an empty folder. Rows: the print build with its worker processes,
 the same build in one process (``DECKPRESS_WORKERS=1``), and
 ``pandoc --pdf-engine=weasyprint`` on the raw notes. The issue's target is the
-print build within 3× the pandoc time.
+print build within 1× the pandoc time (issue #12; `bench/run.py` measures the whole build).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-TARGET = 3.0
+TARGET = 1.0
 
 
 def timed(cmd: list[str], env: dict[str, str], repeat: int) -> float:
