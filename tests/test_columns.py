@@ -106,3 +106,16 @@ def test_an_unexpected_weasyprint_is_left_alone(monkeypatch):
         monkeypatch.setattr(columns, "ANCHOR", "not in the source\n")
         assert columns.install() is False
         assert column.columns_layout is own and block.columns_layout is own
+
+
+def test_same_bytes_with_tables_code_formulas_and_pictures(tmp_path):
+    from .test_pages import rich_source
+
+    src = rich_source(tmp_path)
+    course = load_course(src).course
+    options = BuildOptions(src, tmp_path / "out")
+    jobs = [(sheet, "") for sheet in cheatsheet.sheets(course, options)]
+    jobs += [(sheet, printing.RELAXED_CSS) for sheet in handouts.sheets(course, options)]
+    for sheet, css in jobs:
+        patched, own = both(sheet.html, css, size=sheet.floor + 1)
+        assert patched == own, (sheet.path.name, css)

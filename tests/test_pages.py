@@ -14,7 +14,7 @@ from deckpress.build.pipeline import BuildOptions
 from deckpress.notes.load import load_course
 from deckpress.printouts import cheatsheet, pages, pdf
 
-from .conftest import MINIMAL_CONFIG, SOURCE, cli_build, video
+from .conftest import FIXTURES, MINIMAL_CONFIG, SOURCE, cli_build, video
 
 EDIT_FILE = "part1.md"
 ANCHOR = "It limits effective model complexity"  # video 22, Q1: a focus topic
@@ -156,7 +156,7 @@ def test_every_page_laid_out_alone_is_the_page_of_the_whole_sheet(tmp_path):
         for k, (span, expected) in enumerate(zip(spans, pdf.write_pages(whole), strict=True), 1):
             html, css = flow.page(k, *span, len(spans))
             alone = pdf.Typesetter(html, css)(sheet.floor)
-            assert pages.holds(span, len(flow.parts), alone.document), (sheet.path.name, k)
+            assert pages.holds(flow, span, alone.document), (sheet.path.name, k)
             assert pdf.write_pages(alone, first=1)[0] == expected, (sheet.path.name, k)
 
 
@@ -210,3 +210,73 @@ def test_a_change_around_every_page_lays_the_sheet_out_once(tmp_path, monkeypatc
     run(options)
     assert len(renders) == 2  # the whole course and the focus topics, each laid out once
     assert pdfs(tmp_path / "dist") == cold(src, tmp_path / "cold", "--only", "cheatsheet")
+
+
+RICH_TOPICS = [
+    "Maths\u00a0& models",  # a no-break space and an ampersand
+    "第1章\u3000序論",  # an ideographic space
+    'Quotes "and" <angles>',
+    "Last",
+]
+
+
+def rich_source(root: Path) -> Path:
+    """A course on several pages with what takes other layout paths: tables, code,
+    formulas, a picture, footnotes, and topic titles WeasyPrint handles with care."""
+    src = root / "rich"
+    src.mkdir()
+    shutil.copy(FIXTURES / "fidelity" / "pictures-in-print" / "small.png", src / "small.png")
+    units = []
+    for n in range(1, 41):
+        extra = [
+            "| Optimizer | Update rule | Memory |\n| --- | --- | --- |\n"
+            "| SGD | v = mu*v - lr*grad | one buffer |\n| Adam | moments | two buffers |\n",
+            "```python\nfor step in range(10):\n    loss = model(x)  # a comment\n```\n",
+            f"The loss is $L = \\sum_i (y_i - \\hat y_i)^{n % 3 + 2}$ and $$E = mc^2$$\n",
+            "A picture: ![small](small.png)\n",
+            "With a footnote.[^n]\n\n[^n]: The note.\n",
+        ][n % 5]
+        units.append(
+            f"## Video {n} — Unit {n}\n**What to remember**\n- Point {n}a, long enough "
+            f"to wrap over a line or two of a narrow column.\n- Point {n}b.\n\n"
+            f"**Interview Questions**\n**Q1. Question {n}?**\n{extra}\n---\n"
+        )
+    (src / "notes.md").write_text("".join(units), encoding="utf-8")
+    topics = "".join(
+        f'  - title: "{t}"\n    videos: {i * 10 + 1}-{i * 10 + 10}\n'
+        + ("    focus: true\n" if i in (1, 2) else "")
+        for i, t in enumerate(t.replace('"', '\\"') for t in RICH_TOPICS)
+    )
+    # the course title holds the first topic's label: the running header must not mix them
+    title = f"Rich course: 01 {RICH_TOPICS[0]} and more"
+    (src / "course.yaml").write_text(f'title: "{title}"\ntopics:\n{topics}', encoding="utf-8")
+    return src
+
+
+def test_pages_alone_with_tables_code_formulas_pictures_and_odd_titles(tmp_path):
+    src = rich_source(tmp_path)
+    course = load_course(src).course
+    for sheet in cheatsheet.sheets(course, BuildOptions(src, tmp_path / "out")):
+        whole = pdf.Typesetter(sheet.html)(sheet.floor)
+        flow = pages.Flow.parse(sheet.html)
+        spans = pages.ranges(flow, whole.document)
+        assert spans is not None and len(spans) >= 2, sheet.path.name
+        for k, (span, expected) in enumerate(zip(spans, pdf.write_pages(whole), strict=True), 1):
+            html, css = flow.page(k, *span, len(spans))
+            alone = pdf.Typesetter(html, css)(sheet.floor)
+            assert pages.holds(flow, span, alone.document), (sheet.path.name, k)
+            assert pdf.write_pages(alone, first=1)[0] == expected, (sheet.path.name, k)
+
+
+def test_a_store_that_cannot_be_written_is_a_warning(tmp_path):
+    src = tmp_path / "source"
+    shutil.copytree(SOURCE, src, ignore=shutil.ignore_patterns("deckpress.lock"))
+    dist = tmp_path / "dist"
+    cli_build(src, dist, "--only", "cheatsheet")
+    store = dist / ".deckpress" / pages.FOLDER
+    shutil.rmtree(store)
+    store.write_text("not a folder", encoding="utf-8")  # writes into it fail (even as root)
+    edit(src, ANCHOR, ANCHOR.replace("limits", "caps"))
+    output = cli_build(src, dist, "--only", "cheatsheet")
+    assert "cannot keep the cheat sheets' pages" in output
+    assert pdfs(dist) == cold(src, tmp_path / "cold", "--only", "cheatsheet")

@@ -1,31 +1,36 @@
-"""Page-level reuse for the cheat sheets: after an edit, only the pages it touches
-are laid out again.
+"""Page-level reuse for the cheat sheets: after an edit, only the pages whose parts
+changed are laid out again (usually the one page the edit is on).
 
 A cheat sheet in the built-in templates is a title, then a flow of *parts* — topic
 headings (``h2.topic-title``) and video blocks (``section.video``) that never split
 — set in columns page after page. Each page of a laid-out sheet is therefore a
 range of parts, and it can be laid out on its own: a *page document* is the sheet's
-HTML with only that range in the flow, followed by the part that opened the next
-page (it must again not fit), with the running header's topic and the page number
-("page k / P") the whole sheet gives that page. Laid out alone, a page gives the
-same boxes, and its PDF the same bytes, as the same page of the whole sheet.
+HTML with only that range in the flow, followed by what opened the next page (it
+must again not fit: see :meth:`Flow.following`), with the running header's topic
+and the page number ("page k / P") the whole sheet gives that page. Laid out
+alone, a page gives the same boxes, and its PDF the same bytes, as the same page of
+the whole sheet (tests/test_pages.py checks every page of the real notes and of a
+course with tables, code, formulas, pictures and unusual topic titles).
 
 Every sheet is therefore written page by page: each page's PDF (written from the
 whole layout in a cold build) is kept in ``dist/.deckpress/pages/`` under the hash
 of its page document, and the sheet is their join (:func:`join`; the bookmarks are
 rebuilt as WeasyPrint builds them). The next build lays out only the pages whose
 page document changed, checks that each still holds the same range of parts, and
-reuses the others; anything else (another page count, a changed type size, a
-page that no longer breaks where it did, user templates) lays the whole sheet out
-again. A cold build, an incremental build and ``watch`` give the same bytes.
+reuses the others. It lays the whole sheet out at once when what surrounds the
+parts on every page changed (:meth:`Flow.frame`: styles, paper, course title), the
+number of parts, the type size or the page count would change, and after checking
+a page when it breaks elsewhere now; an edit that changes every page's parts (the
+answers' setting, say) costs up to about twice a whole layout. A cold build, an
+incremental build and ``watch`` give the same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html as html_lib
 import io
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +38,9 @@ from typing import Any
 
 from ..build.incremental import STATE_DIR, fingerprint
 from ..build.output import write_bytes, write_text
+
+log = logging.getLogger(__name__)
+_warned: set[Path] = set()
 
 FOLDER = "pages"
 """Below ``dist/.deckpress/``: one PDF per page, one plan (JSON) per sheet."""
@@ -43,6 +51,12 @@ _FLOW = '<div class="flow">\n'
 _PART = re.compile(r'(?=^<h2 class="topic-title">|^<section class="video" )', re.M)
 _RUNNING = re.compile(r'<div class="running" [^>]*?data-topic="([^"]*)"[^>]*></div>\n')
 _TOPIC = re.compile(r'<h2 class="topic-title">(.*?)</h2>', re.S)
+_SHOWN = (
+    '<div class="topic-title" style="height: 0; margin: 0; padding: 0; '
+    'visibility: hidden">{heading}</div>\n'
+)
+"""Sets the running header's topic as the heading would (same class, same markup), and
+shows nothing: no height, nothing drawn."""
 PAGE_NUMBER_CSS = '@page {{ @bottom-right {{ content: "page {k} / {total}" !important; }} }}'
 """The page number the whole sheet gives page ``k`` (print.css: "page N / M")."""
 
@@ -52,15 +66,15 @@ class Flow:
     """A sheet's HTML cut into what is around the flow and the flow's parts."""
 
     head: str
-    """Up to the running-header element (included)."""
+    """Up to the body's opening tag (included)."""
+    running: str
+    """The running-header element (it sets the named strings ``course`` and ``topic``)."""
     first_page: str
     """Between it and the flow: what only the first page shows (title, front matter)."""
     parts: tuple[str, ...]
     """The flow's children, each a topic heading or a video block, in order."""
     tail: str
     """From the flow's end."""
-    topic: str
-    """The running header's first topic, as the template wrote it (escaped)."""
 
     @classmethod
     def parse(cls, html: str) -> Flow | None:
@@ -76,37 +90,54 @@ class Flow:
         if pieces[0].strip() or len(pieces) < 2:
             return None
         return cls(
-            head=html[: running.end()],
+            head=html[: running.start()],
+            running=html[running.start() : running.end()],
             first_page=html[running.end() : start],
             parts=tuple(pieces[1:]),
             tail=html[end:],
-            topic=running.group(1),
         )
 
     def page(self, k: int, a: int, b: int, total: int) -> tuple[str, str]:
-        """The page document of page ``k`` of ``total`` holding parts ``a:b`` (HTML, CSS)."""
-        head = self.head
+        """The page document of page ``k`` of ``total`` holding parts ``a:b`` (HTML, CSS).
+
+        After the parts come those that opened the next page (:meth:`following`): they
+        must again not fit. On a page after the first, the running header's topic is set
+        first by a hidden copy of the topic heading the whole sheet's header shows there
+        (``string(topic, start)``: the heading at the page's top, else the last one
+        before it), so that WeasyPrint takes the string from the same markup."""
+        shown = ""
         if k > 1:
-            shown = self._topic_shown(a)
-            head = _RUNNING.sub(lambda m: m.group(0).replace(m.group(1), shown, 1), head, 1)
-        body = "".join(self.parts[a : b + 1])  # the part that opened the next page too
-        html = head + (self.first_page if k == 1 else "") + _FLOW + body + self.tail
+            heading = self._heading_shown(a)
+            if heading is not None:
+                shown = _SHOWN.format(heading=heading)
+        body = "".join(self.parts[a : b + self.following(b)])
+        first = self.first_page if k == 1 else ""
+        html = self.head + shown + self.running + first + _FLOW + body + self.tail
         return html, PAGE_NUMBER_CSS.format(k=k, total=total)
+
+    def following(self, b: int) -> int:
+        """How many parts from ``b`` on a page document carries after its own: the part
+        that opened the next page, with the block after it when it is a topic heading
+        (a heading travels with the block after it)."""
+        if b >= len(self.parts):
+            return 0
+        if _TOPIC.match(self.parts[b]) and b + 1 < len(self.parts):
+            return 2
+        return 1
 
     def frame(self, settings: str) -> str:
         """Hash of what every page document has around its parts (page size, styles,
         running header, course title) and of the sheet's ``settings``."""
         return fingerprint(settings, self.head, self.tail)
 
-    def _topic_shown(self, a: int) -> str:
-        """The topic the running header names on a page starting with part ``a``: a
-        heading at the page's top, else the last one before it (``string(topic, start)``)."""
+    def _heading_shown(self, a: int) -> str | None:
+        """The content of the topic heading whose title the running header shows on a
+        page starting with part ``a``; None when no heading comes before it."""
         for part in reversed(self.parts[: a + 1]):
             heading = _TOPIC.match(part)
             if heading:
-                text = html_lib.unescape(re.sub(r"<[^>]+>", "", heading.group(1)))
-                return html_lib.escape(" ".join(text.split()), quote=True)
-        return self.topic
+                return heading.group(1)
+        return None
 
 
 def ranges(flow: Flow, document: Any) -> list[tuple[int, int]] | None:
@@ -130,20 +161,20 @@ def ranges(flow: Flow, document: Any) -> list[tuple[int, int]] | None:
     return found
 
 
-def holds(span: tuple[int, int], n_parts: int, document: Any) -> bool:
-    """A page document laid out as expected: its first page holds exactly its parts and
-    the next page's opening part did not fit (it starts the second page)."""
+def holds(flow: Flow, span: tuple[int, int], document: Any) -> bool:
+    """A page document (see :meth:`Flow.page`) laid out as expected: its first page
+    holds exactly its parts, and what opened the next page again did not fit (it starts
+    the second page)."""
     from .pdf import flow_parts
 
     a, b = span
     pages = document.pages
-    expected = b - a + (1 if b < n_parts else 0)
     if not pages:
         return False
     count, first = flow_parts(pages[0]._page_box)
-    if count != expected or first != list(range(b - a)):
+    if count != b - a + flow.following(b) or first != list(range(b - a)):
         return False
-    if b == n_parts:
+    if b == len(flow.parts):
         return len(pages) == 1
     if len(pages) < 2:
         return False
@@ -216,9 +247,11 @@ class Plan:
 
     @classmethod
     def read(cls, path: Path) -> Plan | None:
+        """The plan kept at ``path``; None when there is none, or it does not make sense
+        (the sheet is then laid out whole)."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(
+            plan = cls(
                 str(data["frame"]),
                 float(data["font_pt"]),
                 int(data["parts"]),
@@ -227,6 +260,17 @@ class Plan:
             )
         except (OSError, ValueError, TypeError, KeyError, IndexError):
             return None
+        return plan if plan.consistent() else None
+
+    def consistent(self) -> bool:
+        """Ranges that cover the parts in order, one page each, bookmarks of level 1+."""
+        ends = [0, *(b for _, b in self.ranges)]
+        return (
+            len(self.ranges) == len(self.pages) > 0
+            and all(a == ends[i] and a < b for i, (a, b) in enumerate(self.ranges))
+            and ends[-1] == self.parts
+            and all(mark[0] >= 1 for page in self.pages for mark in page.bookmarks)
+        )
 
 
 @dataclass(frozen=True)
@@ -254,18 +298,27 @@ class Store:
         return Plan.read(self.plan_path)
 
     def save(self, plan: Plan | None) -> None:
-        """Record ``plan`` (after the sheet is written) and delete pages it does not use."""
-        if plan is None:
-            self.plan_path.unlink(missing_ok=True)
-        else:
-            write_text(self.plan_path, plan.as_json())
+        """Record ``plan`` (after the sheet is written) and delete pages it does not use.
+
+        The store is a cache: when it cannot be written (a read-only folder), the next
+        edit lays the sheet out whole, and the build goes on."""
         keep = {self.page_path(p.key).name for p in plan.pages} if plan else set()
-        for path in self.folder.glob(f"{self.name}.*{PAGE_SUFFIX}"):
-            if path.name not in keep:
-                path.unlink(missing_ok=True)
+        try:
+            if plan is None:
+                self.plan_path.unlink(missing_ok=True)
+            else:
+                write_text(self.plan_path, plan.as_json())
+            for path in self.folder.glob(f"{self.name}.*{PAGE_SUFFIX}"):
+                if path.name not in keep:
+                    path.unlink(missing_ok=True)
+        except OSError as error:
+            _cannot_keep(self.folder, error)
 
     def keep_page(self, key: str, pdf: bytes) -> None:
-        write_bytes(self.page_path(key), pdf)
+        try:
+            write_bytes(self.page_path(key), pdf)
+        except OSError as error:
+            _cannot_keep(self.folder, error)
 
     def kept_page(self, page: Page) -> bytes | None:
         """The PDF of ``page`` as kept, or None if it is missing or not what was kept."""
@@ -274,6 +327,18 @@ class Store:
         except OSError:
             return None
         return data if _sha(data) == page.sha else None
+
+
+def _cannot_keep(folder: Path, error: OSError) -> None:
+    if folder in _warned:
+        return
+    _warned.add(folder)
+    log.warning(
+        "%s: cannot keep the cheat sheets' pages (%s); the build goes on, and the next "
+        "edit lays each cheat sheet out whole",
+        folder,
+        error.strerror or error,
+    )
 
 
 def _marks(marks: Any) -> tuple[tuple[int, str, tuple[float, float], str], ...]:

@@ -102,7 +102,8 @@ class Sheet:
         """Fingerprint of everything the PDF depends on but the HTML."""
         return fingerprint(
             __version__,
-            _weasyprint_version(),
+            _version("weasyprint"),
+            _version("pypdf"),  # it joins the cheat sheets' pages and handouts.pdf
             subset.version(),
             fit.TUNING,
             RELAXED_CSS,
@@ -116,6 +117,7 @@ class Sheet:
             self.columns,
             SPARSE,
             pages.PAGE_NUMBER_CSS,
+            self.store is not None,  # written page by page, or in one piece
         )
 
 
@@ -157,10 +159,32 @@ def render_html(course: Course, template: str, **context: object) -> str:
         shared_env(course.config.templates).get_template(template).render(course=course, **context)
     )
     source = course.config.path.parent
-    return _IMG_SRC.sub(lambda m: m.group(1) + _data_url(source, m.group(2)) + m.group(3), html)
+    html = _IMG_SRC.sub(lambda m: m.group(1) + _data_url(source, m.group(2)) + m.group(3), html)
+    return _each_svg_its_own(html)
 
 
 _IMG_SRC = re.compile(r'(<img\s[^>]*?src=")(?!data:)([^"]*)(")')
+_SVG_SRC = re.compile(r'src="data:image/svg\+xml;base64,([^"]*)"')
+
+
+def _each_svg_its_own(html: str) -> str:
+    """Give every repeat of the same SVG picture (a formula used twice) a URL of its own
+    (``data:image/svg+xml;n=2;base64,…``: the same picture).
+
+    WeasyPrint keeps one image per URL in a document, and an SVG it draws a second time
+    comes out with extra, invisible drawing (WeasyPrint 70): a page's bytes would then
+    depend on whether an earlier page showed the same formula, and page reuse (see
+    :mod:`deckpress.printouts.pages`) relies on them not doing so."""
+    seen: dict[str, int] = {}
+
+    def own(match: re.Match[str]) -> str:
+        data = match.group(1)
+        n = seen[data] = seen.get(data, 0) + 1
+        return match.group(0) if n == 1 else f'src="data:image/svg+xml;n={n};base64,{data}"'
+
+    return _SVG_SRC.sub(own, html)
+
+
 _MIME = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -414,7 +438,7 @@ def _reuse_pages(sheet: Sheet, store: pages.Store) -> Printed | None:
             kept.append(old)
             continue
         laid = pdf.Typesetter(html, css)(plan.font_pt)
-        if not pages.holds(span, len(flow.parts), laid.document):
+        if not pages.holds(flow, span, laid.document):
             log.info("%s: page %d breaks elsewhere now: laid out whole", sheet.path, k)
             return None
         data = pdf.write_pages(laid, first=1)[0]
@@ -511,9 +535,9 @@ def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> Non
 
 
 def in_worker(job: Callable[..., T], *args: Any) -> T:
-    """``job(*args)`` in a worker process if one is free (the workers import pypdf while
-    they wait for their first sheet: this process need not), else here at once rather
-    than behind the sheets still typesetting."""
+    """``job(*args)`` in a worker process if one is free (workers started by
+    :func:`warm_up` import pypdf while they wait for their first sheet: this process
+    need not), else here at once rather than behind the sheets still typesetting."""
     busy = sum(not future.done() for future in _pending.values())
     if _pool is None or busy >= _worker_count():
         return job(*args)
@@ -521,9 +545,10 @@ def in_worker(job: Callable[..., T], *args: Any) -> T:
 
 
 def _work(sheet: Sheet) -> float:
-    """About how much typesetting ``sheet`` takes: the HTML's length is a good enough
-    measure, but a sheet whose pages the last build kept lays out about one page again
-    (with the part after it), if any."""
+    """About how much typesetting ``sheet`` takes, for the order of the jobs: the HTML's
+    length is a good enough measure, except for a sheet whose pages the last build
+    kept, which is counted as two of its pages (an edit usually lays out one page, with
+    what opened the next; a guess: the plan may yet turn out unusable)."""
     plan = sheet.store.plan() if sheet.store is not None and sheet.reuse else None
     if plan is None or not plan.pages:
         return len(sheet.html)
@@ -532,7 +557,8 @@ def _work(sheet: Sheet) -> float:
 
 def _worker_started(load: bool = False) -> None:
     """A worker ends on SIGTERM/SIGHUP, whatever handlers it inherited (``watch``'s);
-    with ``load``, it imports WeasyPrint before its first sheet (see :func:`warm_up`)."""
+    with ``load``, it imports WeasyPrint and pypdf before its first sheet (see
+    :func:`warm_up`)."""
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
@@ -577,11 +603,11 @@ def _worker_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-@lru_cache(maxsize=1)
-def _weasyprint_version() -> str:
+@cache
+def _version(package: str) -> str:
     from importlib.metadata import version
 
-    return version("weasyprint")
+    return version(package)
 
 
 # --------------------------------------------------------------------------
