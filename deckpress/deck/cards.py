@@ -189,7 +189,9 @@ class FieldRenderer:
         """The course's unit word, for notes that are gone (their lock records keep none)."""
         self.source = source
         self.shown = shown if shown is not None else source.as_posix()
-        self.macros = shared_env(config.templates).get_template(FIELDS_TEMPLATE).module
+        # a fresh module: the template's cached one would keep a macro file it imports
+        # as it was when first loaded (jinja reloads only files it is asked for)
+        self.macros = shared_env(config.templates).get_template(FIELDS_TEMPLATE).make_module()
         self.errors: list[Diagnostic] = []
 
     def note(self, note: SourceNote, ords: Sequence[int]) -> Rendered:
