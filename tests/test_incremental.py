@@ -468,3 +468,32 @@ def test_one_process_sees_a_template_added_edited_or_removed_between_builds(make
     own.unlink()
     run(options)
     assert "MARK" not in page.read_text("utf-8")
+
+
+def test_one_process_sees_an_edited_macro_file_the_card_fields_import(make_source, tmp_path):
+    """Inside watch, a file imported by the user's card_fields.html is read again."""
+    from deckpress.deck import cards
+
+    from .conftest import MINIMAL_CONFIG, video
+
+    src = make_source({"a.md": video(1) + video(2)}, MINIMAL_CONFIG + "templates: templates\n")
+    (src / "templates").mkdir()
+    builtin = (Path(cards.__file__).parents[2] / "templates" / "card_fields.html").read_text(
+        "utf-8"
+    )
+    fields = builtin.replace(
+        "{% macro points(items) %}<ul>",
+        '{% import "mine.html" as mine %}{% macro points(items) %}{{ mine.mark() }}<ul>',
+    )
+    assert fields != builtin
+    (src / "templates" / "card_fields.html").write_text(fields, "utf-8")
+    mine = src / "templates" / "mine.html"
+    mine.write_text("{% macro mark() %}MARK-ONE{% endmacro %}", "utf-8")
+    options = BuildOptions(src, tmp_path / "dist", only=("cards",))
+    run(options)
+    page = tmp_path / "dist" / "cards.html"
+    assert "MARK-ONE" in page.read_text("utf-8")
+    time.sleep(0.01)
+    mine.write_text("{% macro mark() %}MARK-TWO{% endmacro %}", "utf-8")
+    run(options)
+    assert "MARK-TWO" in page.read_text("utf-8")
