@@ -384,12 +384,12 @@ def test_an_obsidian_embed_is_named():
     assert any(w.line == 4 and "Obsidian embed" in w.message for w in result.warnings)
 
 
-def test_the_parser_leaves_markdown_its_tokens_as_they_were():
-    """parse.tokens_of keeps each file's tokens for the next build of the process: the
-    parser must only read them, whatever the notes' style."""
+def test_the_parser_leaves_markdown_its_tokens_as_they_were(monkeypatch):
+    """Inside watch (parse.keep_tokens) each file's tokens are kept for the next build:
+    the parser must only read them, whatever the notes' style."""
     from pathlib import Path
 
-    from deckpress.notes.parse import parse_texts, tokens_of
+    from deckpress.notes import parse
 
     from .conftest import FIXTURES, SOURCE
 
@@ -400,8 +400,17 @@ def test_the_parser_leaves_markdown_its_tokens_as_they_were():
         for p in sorted(Path(folder).rglob("*.md"))
     ]
     assert len(texts) > 12
-    tokens_of.cache_clear()
-    before = {text: repr(tokens_of(text)) for _, text in texts}
-    first = parse_texts(texts)
-    assert {text: repr(tokens_of(text)) for _, text in texts} == before
-    assert repr(parse_texts(texts).notes) == repr(first.notes)
+    monkeypatch.setattr(parse, "_kept", None)
+    first = parse.parse_texts(texts)
+    assert parse._kept is None  # a one-shot build keeps nothing
+    parse.keep_tokens()
+    parse.parse_texts(texts)
+    kept = dict(parse._kept)
+    before = {text: repr(parse.md.parse(text)) for text in kept}  # as markdown-it makes them
+    assert len(before) == len({text for _, text in texts})
+    again = parse.parse_texts(texts)  # reads the kept tokens
+    assert all(parse._kept[text] is kept[text] for text in kept)
+    assert {text: repr(tokens) for text, tokens in parse._kept.items()} == before
+    assert repr(again.notes) == repr(first.notes)
+    parse.parse_texts(texts[:1])  # only the last parse's files are kept
+    assert list(parse._kept) == [texts[0][1]]

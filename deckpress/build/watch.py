@@ -51,6 +51,9 @@ def watch(
     debounce_ms: int = 300,
 ) -> None:
     """Build once, then again after every batch of changes until ``stop`` is set."""
+    from ..notes.parse import keep_tokens
+
+    keep_tokens()  # a save parses the saved file again, not every file
     with _signals_stop(), _workers_end():
         _watch(options, display, report, show, stop, debounce_ms)
 

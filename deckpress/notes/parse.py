@@ -24,7 +24,6 @@ This module knows nothing of Anki or PDF.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,19 +123,37 @@ def parse_source(
     return result
 
 
-@functools.lru_cache(maxsize=64)
-def tokens_of(text: str) -> list[Token]:
-    """markdown-it's tokens of one notes file, kept while this process lives: inside
-    ``watch`` an edit parses the edited file again, not every file. The parser only
-    reads them (tests/test_parse_forms.py checks that it leaves them as they were)."""
-    return md.parse(text)
+_kept: dict[str, list[Token]] | None = None
+"""Each notes file's tokens from the last parse, by text, once :func:`keep_tokens`."""
+
+
+def keep_tokens() -> None:
+    """Keep each file's markdown-it tokens from one parse to the next in this process
+    (``watch``): a save then parses the saved file again, not every file. Only the
+    files of the last parse are kept (a one-shot build keeps none: they would only
+    raise its peak memory). The parser only reads tokens, which
+    tests/test_parse_forms.py checks."""
+    global _kept
+    if _kept is None:
+        _kept = {}
+
+
+def _tokens(texts: list[str]) -> list[list[Token]]:
+    global _kept
+    if _kept is None:
+        return [md.parse(text) for text in texts]
+    known = _kept
+    found = [known[text] if text in known else md.parse(text) for text in texts]
+    _kept = dict(zip(texts, found, strict=True))
+    return found
 
 
 def parse_texts(texts: list[tuple[str, str]], syntax: NotesSyntax | None = None) -> ParseResult:
     """Parse decoded (LF) notes ``[(name, text)]`` in reading order; locations use ``name``."""
     rec = Recogniser(syntax)
     texts = [(name, text.replace("\r\n", "\n").replace("\r", "\n")) for name, text in texts]
-    parsed = [(name, text, tokens_of(text)) for name, text in texts]
+    tokens = _tokens([text for _, text in texts])
+    parsed = [(name, text, t) for (name, text), t in zip(texts, tokens, strict=True)]
     mode = unit_mode(rec, [(tokens, text) for _, text, tokens in parsed])
     units: list[Unit] = []
     front: list[Block] = []
