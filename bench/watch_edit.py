@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import edited  # noqa: E402
 
 from deckpress.build.pipeline import BuildOptions, run  # noqa: E402
+from deckpress.notes.parse import keep_tokens  # noqa: E402
 from deckpress.printouts import printing  # noqa: E402
 
 WARM_SECONDS = 1.0
@@ -26,6 +27,7 @@ WARM_SECONDS = 1.0
 def main() -> None:
     source, out, edits = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     options = BuildOptions(source, out)
+    keep_tokens()  # as watch does
     run(options, "source")
     # A user's first save comes seconds after watch starts, when its worker processes
     # have long imported WeasyPrint; here the first build finds everything up to date
