@@ -62,6 +62,9 @@ MAX_LABELS = 12
 """At most this many "(cont.)" labels (renders) per sheet."""
 SPARSE = 0.5
 """A one-page sheet less full than this at the largest type tries fewer, wider columns."""
+MAX_WORKERS = 8
+"""Workers at most: a build has about 20 sheets and its longest job bounds it well before
+this, while each worker holds WeasyPrint and a document (about 100-120 MB)."""
 WORKERS_ENV = "DECKPRESS_WORKERS"
 """Environment variable capping the worker processes (``1``: typeset in this process)."""
 
@@ -479,15 +482,24 @@ def warm_up() -> None:
     global _pool
     if _pool is not None or _worker_count() <= 1:
         return
-    gc.freeze()  # the workers inherit what is loaded so far: the collector leaves it alone
-    _pool = ProcessPoolExecutor(
-        _worker_count(),
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_worker_started,
-        initargs=(True,),
-    )
-    _pool.submit(int)  # the first job starts every worker (forked now)
-    gc.unfreeze()
+    _pool = _fork_workers(load=True)
+
+
+def _fork_workers(load: bool) -> ProcessPoolExecutor:
+    """Fork the worker processes now: they start with this process's modules (with
+    ``load``, each then imports WeasyPrint and pypdf itself)."""
+    gc.freeze()  # what the workers inherit: the collector leaves it alone meanwhile
+    try:
+        pool = ProcessPoolExecutor(
+            _worker_count(),
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_worker_started,
+            initargs=(load,),
+        )
+        pool.submit(int)  # the first job starts every worker (forked now)
+    finally:
+        gc.unfreeze()
+    return pool
 
 
 def start(course: Course, options: BuildOptions) -> None:
@@ -515,23 +527,14 @@ def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> Non
     )
     if not new:
         return
-    starting = _pool is None
-    if starting:
+    if _pool is None:  # no warm_up: the workers inherit WeasyPrint from this process
         from . import pdf
 
-        pdf.load()  # before forking: the workers inherit WeasyPrint instead of importing it
-        gc.freeze()  # ... and the collector leaves what they inherit alone
-        # fork: the workers start at once, with this process's modules already imported
-        _pool = ProcessPoolExecutor(
-            _worker_count(),
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_worker_started,
-        )
+        pdf.load()
+        _pool = _fork_workers(load=False)
     # biggest first, so the last to finish is a small one
     for sheet in sorted(new, key=lambda s: -_work(s)):
         _pending[sheet.key] = _pool.submit(print_sheet, sheet)
-    if starting:
-        gc.unfreeze()  # the workers are forked by now
 
 
 def in_worker(job: Callable[..., T], *args: Any) -> T:
@@ -595,12 +598,15 @@ def stop_workers() -> None:
 
 
 def _worker_count() -> int:
+    """One worker per CPU this process may use, at most :data:`MAX_WORKERS`, unless
+    :data:`WORKERS_ENV` says otherwise."""
     wanted = os.environ.get(WORKERS_ENV, "")
     if wanted.isdigit():
         return max(1, int(wanted))
     if not hasattr(os, "fork"):
         return 1
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cpus or 1, MAX_WORKERS))
 
 
 @cache
