@@ -388,9 +388,10 @@ def join(pdfs: list[bytes], pages: list[Page]) -> bytes:
             add(children, item)
 
     add(tree, None)
-    title = PdfReader(io.BytesIO(pdfs[0])).metadata.title if pdfs else None
-    if title:
-        writer.add_metadata({"/Title": title})
+    # the document information WeasyPrint wrote (title, producer...), as a one-piece PDF has
+    info = PdfReader(io.BytesIO(pdfs[0])).metadata if pdfs else None
+    if info:
+        writer.add_metadata({key: value for key, value in info.items()})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
