@@ -350,6 +350,8 @@ def test_watch_stopped_by_a_signal_ends_its_workers(make_source, tmp_path, signa
         assert len(workers) == 2, "the PDF workers should be running"
         watcher.send_signal(getattr(signal, signal_name))
         watcher.wait(timeout=30)
+        said = watcher.stderr.read()
+        assert "stopped watching" in said and "KeyboardInterrupt" not in said, said
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and any(_running(pid) for pid in workers):
             time.sleep(0.1)

@@ -55,12 +55,18 @@ def watch(
 
     keep_tokens()  # a save parses the saved file again, not every file
     with _signals_stop(), _workers_end():
-        _watch(options, display, report, show, stop, debounce_ms)
+        try:
+            _watch(options, display, report, show, stop, debounce_ms)
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM or SIGHUP while a build runs
+            pass
+    report("stopped watching")
 
 
 def _watch(options, display, report, show, stop, debounce_ms) -> None:
     from watchfiles import watch as watch_files
 
+    # watchfiles says "warning: KeyboardInterrupt caught" when stopped: a stop is no warning
+    logging.getLogger("watchfiles.main").setLevel(logging.ERROR)
     _build(options, display, report, show)
     while True:
         folders = _folders(options)
@@ -78,7 +84,7 @@ def _watch(options, display, report, show, stop, debounce_ms) -> None:
             if _folders(options) != folders:
                 break  # course.yaml now names another templates folder: watch that one
         else:
-            return  # stopped (stop event or Ctrl-C)
+            return  # stopped: Ctrl-C, SIGTERM, SIGHUP or the stop event
 
 
 class Stopped(KeyboardInterrupt):
