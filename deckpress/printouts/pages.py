@@ -12,15 +12,20 @@ alone, a page gives the same boxes, and its PDF the same bytes, as the same page
 the whole sheet (tests/test_pages.py checks every page of the real notes and of a
 course with tables, code, formulas, pictures and unusual topic titles).
 
-Every sheet is therefore written page by page: each page's PDF (written from the
-whole layout in a cold build) is kept in ``dist/.deckpress/pages/`` under the hash
+A cheat sheet in the built-in templates whose units all stay whole is therefore
+written page by page (one whose units continue across columns, or made with the
+user's own print templates, is written in one piece): each page's PDF (written from
+the whole layout in a cold build) is kept in ``dist/.deckpress/pages/`` under the hash
 of its page document, and the sheet is their join (:func:`join`; the bookmarks are
 rebuilt as WeasyPrint builds them). The next build lays out only the pages whose
 page document changed, checks that each still holds the same range of parts, and
 reuses the others. It lays the whole sheet out at once when what surrounds the
-parts on every page changed (:meth:`Flow.frame`: styles, paper, course title), the
-number of parts, the type size or the page count would change, and after checking
-a page when it breaks elsewhere now; an edit that changes every page's parts (the
+parts on every page changed (:meth:`Flow.frame`: styles, paper, course title), when
+the number of parts changed, and when the last build's type was above the floor (a
+whole layout might choose another size); and after checking the pages when one
+breaks elsewhere now, the page count would change, or the fills would make a whole
+layout choose otherwise (a page but the last under 35 % full, the last under the
+sheet's ``enough``); an edit that changes every page's parts (the
 answers' setting, say) costs up to about twice a whole layout. A cold build, an
 incremental build and ``watch`` give the same bytes.
 """

@@ -1,4 +1,5 @@
-"""HTML -> PDF with WeasyPrint: the only module that imports it.
+"""HTML -> PDF with WeasyPrint (its main user: :mod:`.columns` patches its column
+layout, :mod:`.pages` uses its bookmark tree when joining pages).
 
 Three jobs: lay out an HTML document at a given root font size and measure how
 full each page is (:class:`Typesetter`, :func:`page_fill`), write laid-out pages

@@ -3,7 +3,9 @@
 Page setup from ``course.yaml`` and ``--paper``, HTML from the ``print-*``
 templates, the check that every character can be shown, and the typesetting
 jobs: each PDF is a :class:`Sheet` whose type size is fitted and whose PDF is
-written in a worker process, all print artifacts of a build sharing one pool.
+written in a worker process (all print artifacts of a build share one pool; with one
+CPU or ``DECKPRESS_WORKERS=1``, in this process), or, for a cheat sheet whose pages
+the last build kept, put together from them (:mod:`.pages`).
 """
 
 from __future__ import annotations
