@@ -107,6 +107,13 @@ def fit(
     return best
 
 
+def settled(layout: Layout, ceiling: float, enough: float | None) -> bool:
+    """Whether :func:`fit` stops at ``layout`` when it is the first that fits, as the
+    floor's is when the budget is ``None`` (so a layout kept from the last build can
+    tell whether a whole search would end there too)."""
+    return _done(layout, None, ceiling, enough)
+
+
 def _done(best: Layout, over: Layout | None, ceiling: float, enough: float | None) -> bool:
     if best.font_pt >= ceiling - GRID_PT / 2:
         return True

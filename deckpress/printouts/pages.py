@@ -54,7 +54,7 @@ PAGE_SUFFIX = ".pdfpage"
 print everything) does not pick it up."""
 _FLOW = '<div class="flow">\n'
 _PART = re.compile(r'(?=^<h2 class="topic-title">|^<section class="video" )', re.M)
-_RUNNING = re.compile(r'<div class="running" [^>]*?data-topic="([^"]*)"[^>]*></div>\n')
+_RUNNING = re.compile(r'<div class="running" [^>]*></div>\n')
 _TOPIC = re.compile(r'<h2 class="topic-title">(.*?)</h2>', re.S)
 _SHOWN = (
     '<div class="topic-title" style="height: 0; margin: 0; padding: 0; '
@@ -130,6 +130,14 @@ class Flow:
             return 2
         return 1
 
+    def document(
+        self, k: int, span: tuple[int, int], total: int, settings: str, font_pt: float
+    ) -> tuple[str, str, str]:
+        """:meth:`page`'s HTML and CSS, and the key a page laid out from them is kept
+        under (with the sheet's ``settings`` and type size)."""
+        html, css = self.page(k, *span, total)
+        return fingerprint(settings, font_pt, html, css), html, css
+
     def frame(self, settings: str) -> str:
         """Hash of what every page document has around its parts (page size, styles,
         running header, course title) and of the sheet's ``settings``."""
@@ -200,10 +208,6 @@ class Page:
     """WeasyPrint's ``Page.bookmarks``: (level, label, (x, y) in px, state)."""
     sha: str
     """Hash of the page's PDF (a kept file that changed since is not used)."""
-
-    @classmethod
-    def of(cls, key: str, fill: float, height: float, marks: Any, pdf: bytes) -> Page:
-        return cls(key, fill, height, _marks(marks), _sha(pdf))
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -319,11 +323,15 @@ class Store:
         except OSError as error:
             _cannot_keep(self.folder, error)
 
-    def keep_page(self, key: str, pdf: bytes) -> None:
+    def keep(self, key: str, pdf: bytes, fill: float, bookmarks: tuple[float, Any]) -> Page:
+        """Keep a page's PDF (``bookmarks``: its height and marks, as
+        :func:`deckpress.printouts.pdf.bookmarks` gives them); the page's record."""
         try:
             write_bytes(self.page_path(key), pdf)
         except OSError as error:
             _cannot_keep(self.folder, error)
+        height, marks = bookmarks
+        return Page(key, fill, height, _marks(marks), _sha(pdf))
 
     def kept_page(self, page: Page) -> bytes | None:
         """The PDF of ``page`` as kept, or None if it is missing or not what was kept."""
@@ -354,32 +362,17 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def page_key(sheet_key: str, font_pt: float, html: str, css: str) -> str:
-    return fingerprint(sheet_key, font_pt, html, css)
-
-
 def join(pdfs: list[bytes], pages: list[Page]) -> bytes:
     """The sheet: its page PDFs in order, with the bookmarks of every page in one
     outline, nested as WeasyPrint nests them (same inputs, same bytes)."""
-    from types import SimpleNamespace
-
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import Fit
-    from weasyprint.anchors import make_page_bookmark_tree
-    from weasyprint.matrix import Matrix
+
+    from .pdf import bookmark_tree
 
     writer = PdfWriter()
     for data in pdfs:
         writer.append(io.BytesIO(data), import_outline=False)
-    tree: list[Any] = []
-    skipped: list[int] = []
-    last_by_depth = [tree]
-    previous = 0
-    scale = 0.75  # CSS px -> PDF pt, as WeasyPrint writes
-    for number, page in enumerate(pages):
-        fake = SimpleNamespace(bookmarks=page.bookmarks, height=page.height)
-        matrix = Matrix(a=scale, d=-scale, f=page.height * scale)
-        previous = make_page_bookmark_tree(fake, skipped, last_by_depth, previous, number, matrix)
 
     def add(subtrees: list[Any], parent: Any) -> None:
         for label, (number, x, y), children, state in subtrees:
@@ -392,7 +385,7 @@ def join(pdfs: list[bytes], pages: list[Page]) -> bytes:
             )
             add(children, item)
 
-    add(tree, None)
+    add(bookmark_tree((page.height, page.bookmarks) for page in pages), None)
     # the document information WeasyPrint wrote (title, producer...), as a one-piece PDF has
     info = PdfReader(io.BytesIO(pdfs[0])).metadata if pdfs else None
     if info:

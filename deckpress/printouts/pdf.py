@@ -1,5 +1,5 @@
-"""HTML -> PDF with WeasyPrint (its main user: :mod:`.columns` patches its column
-layout, :mod:`.pages` uses its bookmark tree when joining pages).
+"""HTML -> PDF with WeasyPrint: the only module that uses it (:mod:`.columns` patches
+its column layout at import).
 
 Three jobs: lay out an HTML document at a given root font size and measure how
 full each page is (:class:`Typesetter`, :func:`page_fill`), write laid-out pages
@@ -234,6 +234,27 @@ def write_pages(typeset: Typeset, first: int | None = None) -> list[bytes]:
 def bookmarks(typeset: Typeset) -> list[tuple[float, tuple[Any, ...]]]:
     """Per page: its height (CSS px) and WeasyPrint's bookmarks on it."""
     return [(page.height, tuple(page.bookmarks)) for page in typeset.document.pages]
+
+
+def bookmark_tree(pages: Iterable[tuple[float, Iterable[Any]]]) -> list[Any]:
+    """The outline of a document made of ``pages`` (each its height in CSS px and its
+    bookmarks, as :func:`bookmarks` gives them), nested as WeasyPrint nests a whole
+    document's: subtrees ``(label, (page index, x, y) in PDF points, children, state)``."""
+    from types import SimpleNamespace
+
+    from weasyprint.anchors import make_page_bookmark_tree
+    from weasyprint.matrix import Matrix
+
+    tree: list[Any] = []
+    skipped: list[int] = []
+    last_by_depth = [tree]
+    previous = 0
+    scale = 0.75  # CSS px -> PDF pt, as WeasyPrint writes
+    for number, (height, marks) in enumerate(pages):
+        page = SimpleNamespace(bookmarks=list(marks), height=height)
+        matrix = Matrix(a=scale, d=-scale, f=height * scale)
+        previous = make_page_bookmark_tree(page, skipped, last_by_depth, previous, number, matrix)
+    return tree
 
 
 def _first_part(box: Any) -> tuple[str, str] | None:

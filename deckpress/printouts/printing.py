@@ -290,7 +290,7 @@ def print_sheet(sheet: Sheet) -> Printed:
         args = (sheet.floor, sheet.ceiling, sheet.budget, sheet.enough, sheet.start)
         try:
             best = fit.fit(pdf.Typesetter(sheet.html), *args)
-            if not any(f < STRANDED for f in best.fills[:-1]):
+            if not _stranded(best.fills):
                 widened, columns = _widened(sheet, best, "")
                 if sheet.store is not None and not columns:
                     return _paged(sheet, sheet.store, widened)
@@ -392,6 +392,11 @@ def _done(sheet: Sheet, best: pdf_module.Typeset, columns: int = 0) -> Printed:
     return Printed(best.font_pt, best.fills, pdf.write_pdf([best]), columns=columns)
 
 
+def _stranded(fills: tuple[float, ...]) -> bool:
+    """A page, not the last, less full than :data:`STRANDED`."""
+    return any(fill < STRANDED for fill in fills[:-1])
+
+
 def _paged(sheet: Sheet, store: pages.Store, best: pdf_module.Typeset) -> Printed:
     """Write ``best`` page by page, keeping each page for the next build's reuse (the
     whole PDF in one piece when the layout cannot be cut into pages)."""
@@ -401,16 +406,12 @@ def _paged(sheet: Sheet, store: pages.Store, best: pdf_module.Typeset) -> Printe
     spans = pages.ranges(flow, best.document) if flow is not None else None
     if flow is None or spans is None:
         return _done(sheet, best)
-    total = len(spans)
-    kept = []
     pdfs = pdf.write_pages(best)
-    for k, (span, data, (height, marks)) in enumerate(
-        zip(spans, pdfs, pdf.bookmarks(best), strict=True), 1
-    ):
-        html, css = flow.page(k, *span, total)
-        key = pages.page_key(sheet.settings, best.font_pt, html, css)
-        store.keep_page(key, data)
-        kept.append(pages.Page.of(key, best.fills[k - 1], height, marks, data))
+    marks = pdf.bookmarks(best)
+    kept = []
+    for k, span in enumerate(spans, 1):
+        key = flow.document(k, span, len(spans), sheet.settings, best.font_pt)[0]
+        kept.append(store.keep(key, pdfs[k - 1], best.fills[k - 1], marks[k - 1]))
     log.info("%s: %g pt, %d page(s)", sheet.path, best.font_pt, best.pages)
     frame = flow.frame(sheet.settings)
     plan = pages.Plan(frame, best.font_pt, len(flow.parts), tuple(spans), tuple(kept))
@@ -435,8 +436,7 @@ def _reuse_pages(sheet: Sheet, store: pages.Store) -> Printed | None:
     total = len(plan.ranges)
     pdfs, kept, again = [], [], 0
     for k, (span, old) in enumerate(zip(plan.ranges, plan.pages, strict=True), 1):
-        html, css = flow.page(k, *span, total)
-        key = pages.page_key(sheet.settings, plan.font_pt, html, css)
+        key, html, css = flow.document(k, span, total, sheet.settings, plan.font_pt)
         data = store.kept_page(old) if key == old.key else None
         if data is not None:
             pdfs.append(data)
@@ -447,15 +447,14 @@ def _reuse_pages(sheet: Sheet, store: pages.Store) -> Printed | None:
             log.info("%s: page %d breaks elsewhere now: laid out whole", sheet.path, k)
             return None
         data = pdf.write_pages(laid, first=1)[0]
-        height, marks = pdf.bookmarks(laid)[0]
-        store.keep_page(key, data)
         pdfs.append(data)
-        kept.append(pages.Page.of(key, laid.fills[0], height, marks, data))
+        kept.append(store.keep(key, data, laid.fills[0], pdf.bookmarks(laid)[0]))
         again += 1
     fills = tuple(page.fill for page in kept)
-    settled = fills[-1] >= (sheet.enough or 0) or plan.font_pt >= sheet.ceiling - fit.GRID_PT / 2
-    if any(f < STRANDED for f in fills[:-1]) or not settled:
-        return None  # a whole layout would relax the blocks or grow the type
+    # what a whole layout would decide: relax the blocks, or grow the type
+    whole = pdf.Typeset(plan.font_pt, fills, document=None)
+    if _stranded(fills) or not fit.settled(whole, sheet.ceiling, sheet.enough):
+        return None
     log.info("%s: %d of %d page(s) laid out again", sheet.path, again, total)
     new_plan = pages.Plan(plan.frame, plan.font_pt, plan.parts, plan.ranges, tuple(kept))
     return Printed(plan.font_pt, fills, pages.join(pdfs, kept), plan=new_plan)
