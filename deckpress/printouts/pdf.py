@@ -33,20 +33,23 @@ def load() -> Any:
     """Import WeasyPrint (about 0.3 s): done once, before worker processes are forked.
 
     Fonts are then subset with the ``uharfbuzz`` wheel's HarfBuzz (see
-    :mod:`deckpress.printouts.subset`), else as WeasyPrint does it, and unbalanced
-    columns are laid out in one pass (:mod:`deckpress.printouts.columns`).
+    :mod:`deckpress.printouts.subset`), else as WeasyPrint does it, unbalanced
+    columns are laid out in one pass (:mod:`deckpress.printouts.columns`), and a
+    document's stylesheet is parsed once per process (:mod:`.stylesheets`).
     """
     try:
         with _direct_library_names():
             import weasyprint
     except OSError:  # a system where some library is found only by searching
         import weasyprint
+    import weasyprint.css
     import weasyprint.urls
     from weasyprint.pdf import fonts
 
-    from . import columns, subset
+    from . import columns, stylesheets, subset
 
     columns.install()
+    stylesheets.install(weasyprint.css, weasyprint.CSS)
     if not subset.install(fonts.Font) and not fonts.harfbuzz_subset:
         log.info(
             "PDF fonts are subset with fontTools (slow); for speed: pip install uharfbuzz "
