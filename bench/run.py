@@ -105,7 +105,7 @@ def median(
 
 
 def tree_peak_mib(cmd: list[str], interval: float = 0.02) -> float:
-    """Run ``cmd`` once, sampling the memory of it and its child processes (the PDF
+    """Run ``cmd`` once, sampling the memory of it and the processes it started (the PDF
     workers): the peak of their summed PSS (shared pages split between the processes
     that share them, so forked workers are not counted twice), in MiB. A separate run
     from the timed ones: sampling costs a little CPU."""
@@ -115,7 +115,7 @@ def tree_peak_mib(cmd: list[str], interval: float = 0.02) -> float:
     peak = 0
     while proc.poll() is None:
         total = 0
-        for pid in [proc.pid, *_children(proc.pid)]:
+        for pid in [proc.pid, *_descendants(proc.pid)]:
             total += _pss_kib(pid)
         peak = max(peak, total)
         time.sleep(interval)
@@ -124,13 +124,17 @@ def tree_peak_mib(cmd: list[str], interval: float = 0.02) -> float:
     return peak / 1024
 
 
-def _children(pid: int) -> list[int]:
-    found = []
+def _descendants(pid: int) -> list[int]:
+    """Its children, their children, ... (the PDF workers after the first are forked by
+    the first)."""
+    found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
         try:
-            found += [int(child) for child in task.read_text().split()]
+            children = [int(child) for child in task.read_text().split()]
         except OSError:
             continue
+        for child in children:
+            found += [child, *_descendants(child)]
     return found
 
 

@@ -75,3 +75,13 @@ def cli_build(src: Path, out: Path, *args: str) -> str:
     result = CliRunner().invoke(main, ["build", "--source", str(src), "--out", str(out), *args])
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def running(pid: int) -> bool:
+    """``pid`` exists and is not a zombie (reparented zombies may never be reaped here;
+    reads /proc)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

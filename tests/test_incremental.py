@@ -303,25 +303,21 @@ def test_the_same_out_typed_two_ways_rebuilds_nothing(make_source, tmp_path, mon
     assert run(BuildOptions(Path("src"), Path("link"))).rebuilt == []
 
 
-def _running(pid: int) -> bool:
-    """``pid`` exists and is not a zombie (reparented zombies may never be reaped here)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-def _children(pid: int) -> set[int]:
-    """Running processes whose parent is ``pid`` (from /proc)."""
-    found = set()
+def _descendants(pid: int) -> set[int]:
+    """Running processes started by ``pid``, its children's children included (from /proc:
+    the PDF workers after the first are forked by the first)."""
+    parents = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.add(int(stat.parent.name))
+        if fields[0] != "Z":
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, new = set(), {pid}
+    while new:
+        new = {child for child, parent in parents.items() if parent in new} - found
+        found |= new
     return found
 
 
@@ -331,7 +327,7 @@ def test_watch_stopped_by_a_signal_ends_its_workers(make_source, tmp_path, signa
     import os
     import signal
 
-    from .conftest import video
+    from .conftest import running, video
 
     src = make_source({"a.md": video(1) + video(2)})
     env = {**os.environ, "DECKPRESS_WORKERS": "2"}
@@ -346,23 +342,23 @@ def test_watch_stopped_by_a_signal_ends_its_workers(make_source, tmp_path, signa
         for line in watcher.stderr:  # the first build is done when it starts watching
             if "watching" in line:
                 break
-        workers = _children(watcher.pid)
+        workers = _descendants(watcher.pid)
         assert len(workers) == 2, "the PDF workers should be running"
         watcher.send_signal(getattr(signal, signal_name))
         watcher.wait(timeout=30)
         said = watcher.stderr.read()
         assert "stopped watching" in said and "KeyboardInterrupt" not in said, said
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(_running(pid) for pid in workers):
+        while time.monotonic() < deadline and any(running(pid) for pid in workers):
             time.sleep(0.1)
-        left = {pid for pid in workers if _running(pid)}
+        left = {pid for pid in workers if running(pid)}
         assert not left, f"worker processes left behind: {left}"
     finally:
         if watcher.poll() is None:
             watcher.kill()
             watcher.wait()
         for pid in workers if "workers" in locals() else ():
-            if _running(pid):  # failed: do not leave them behind either
+            if running(pid):  # failed: do not leave them behind either
                 os.kill(pid, signal.SIGKILL)
 
 

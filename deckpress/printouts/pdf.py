@@ -84,6 +84,19 @@ def font_config() -> Any:
     return FontConfiguration()
 
 
+_WARM_UP = (
+    '<html lang="en"><head><style>p { hyphens: auto; width: 4em; }</style></head>'
+    "<body><p>Hyphenation <b>bold</b> <i>italic</i> <code>code()</code> x² — ✓</p></body></html>"
+)
+
+
+def warm_up() -> None:
+    """Lay out and write a small document, so that what every process loads on its
+    first render (hyphenation dictionary, font files, cffi's C types: ~50 ms) is
+    loaded before worker processes are forked from this one (see :mod:`.workers`)."""
+    write_pdf([Typesetter(_WARM_UP)(10)])
+
+
 @dataclass
 class Typeset:
     """One document laid out at one type size, with each page's fill."""

@@ -16,12 +16,10 @@ import gc
 import html as html_lib
 import importlib
 import logging
-import multiprocessing
 import os
 import re
-import signal
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -38,7 +36,7 @@ from ..notes.config import SheetConfig
 from ..notes.media import resolve_image
 from ..notes.model import Course, Location
 from ..templating import read_asset, shared_env
-from . import fit, pages, subset
+from . import fit, pages, subset, workers
 
 if TYPE_CHECKING:
     from ..build.pipeline import ArtifactResult, BuildOptions
@@ -471,36 +469,18 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-_pool: ProcessPoolExecutor | None = None
+_pool: workers.Pool | None = None
 _pending: dict[str, Future[Printed]] = {}
 
 
 def warm_up() -> None:
-    """Start the worker processes before the notes are even loaded: each imports
-    WeasyPrint (0.2 s) while this process loads the notes and renders the sheets, where
-    it would otherwise import it first and fork them after (the first sheet starts that
-    much later). This process then never imports WeasyPrint."""
+    """Start the worker processes before the notes are even loaded: the first imports
+    WeasyPrint (0.2 s) and warms it up while this process loads the notes and renders
+    the sheets, then forks the others ready to typeset (see :mod:`.workers`). This
+    process never imports WeasyPrint."""
     global _pool
-    if _pool is not None or _worker_count() <= 1:
-        return
-    _pool = _fork_workers(load=True)
-
-
-def _fork_workers(load: bool) -> ProcessPoolExecutor:
-    """Fork the worker processes now: they start with this process's modules (with
-    ``load``, each then imports WeasyPrint and pypdf itself)."""
-    gc.freeze()  # what the workers inherit: the collector leaves it alone meanwhile
-    try:
-        pool = ProcessPoolExecutor(
-            _worker_count(),
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_worker_started,
-            initargs=(load,),
-        )
-        pool.submit(int)  # the first job starts every worker (forked now)
-    finally:
-        gc.unfreeze()
-    return pool
+    if _pool is None and _worker_count() > 1:
+        _pool = workers.Pool(_worker_count(), prepare=_ready_to_typeset)
 
 
 def start(course: Course, options: BuildOptions) -> None:
@@ -528,11 +508,8 @@ def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> Non
     )
     if not new:
         return
-    if _pool is None:  # no warm_up: the workers inherit WeasyPrint from this process
-        from . import pdf
-
-        pdf.load()
-        _pool = _fork_workers(load=False)
+    if _pool is None:  # no warm_up (a build's own API user)
+        _pool = workers.Pool(_worker_count(), prepare=_ready_to_typeset)
     # biggest first, so the last to finish is a small one
     for sheet in sorted(new, key=lambda s: -_work(s)):
         _pending[sheet.key] = _pool.submit(print_sheet, sheet)
@@ -559,18 +536,16 @@ def _work(sheet: Sheet) -> float:
     return 2 * len(sheet.html) / len(plan.pages)
 
 
-def _worker_started(load: bool = False) -> None:
-    """A worker ends on SIGTERM/SIGHUP, whatever handlers it inherited (``watch``'s);
-    with ``load``, it imports WeasyPrint and pypdf before its first sheet (see
-    :func:`warm_up`)."""
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_DFL)
-    if load:
-        from . import pdf
+def _ready_to_typeset() -> None:
+    """What every worker needs before its first sheet, done once in the first worker
+    (the others are forked from it): WeasyPrint and pypdf imported, the fonts
+    configured, and one small render (hyphenation dictionary, font files, cffi types)."""
+    from . import pdf
 
-        pdf.load()
-        import pypdf  # noqa: F401 — the sheets are joined with it
+    pdf.load()
+    import pypdf  # noqa: F401 — the sheets are joined with it
+
+    pdf.warm_up()
 
 
 def new_build() -> None:
@@ -588,13 +563,7 @@ def stop_workers() -> None:
     for future in _pending.values():
         future.cancel()
     _pending.clear()
-    # ProcessPoolExecutor waits for running jobs at exit: these are not worth waiting for
-    processes = list((getattr(_pool, "_processes", None) or {}).values())
-    _pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(timeout=5)
+    _pool.shutdown()
     _pool = None
 
 

@@ -1,0 +1,286 @@
+"""Worker processes for typesetting, all forked from one that is ready to typeset.
+
+A PDF worker needs WeasyPrint (about 0.2 s of CPU to import) and, on its first
+render, the hyphenation dictionary and font setup (about 0.05 s more). Forked
+from the build's own process, as ``ProcessPoolExecutor`` does, every worker pays
+both, on a machine whose cores the build already keeps busy. Here only the first
+worker does: it runs ``prepare`` and then forks the others, which start with
+everything it loaded (a fork copies the process; the pages are shared until
+written).
+
+Each worker serves a pipe of its own, one job at a time: a job is a picklable
+function and its arguments, its result or exception comes back. A thread in the
+build's process hands queued jobs to idle workers, in the order they were
+submitted, and completes their ``Future`` objects. A worker that dies breaks the
+pool (its job and the queued ones fail with ``BrokenProcessPool``); workers end
+when the pool is shut down or when the build's process is gone (their pipe
+closes), whatever the reason.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import logging
+import os
+import signal
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import Pipe, connection
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+STOP_SECONDS = 5.0
+"""How long :meth:`Pool.shutdown` waits for a worker to end after SIGTERM (then SIGKILL)."""
+
+
+class RemoteTraceback(Exception):
+    """The traceback of an exception raised in a worker (the ``__cause__`` of the
+    exception re-raised here, as ``concurrent.futures`` does)."""
+
+    def __str__(self) -> str:
+        return f'\n"""\n{self.args[0]}"""'
+
+
+class Pool:
+    """``count`` worker processes (at least 1); the first runs ``prepare()`` (if given)
+    before forking the others. Jobs: :meth:`submit`; end: :meth:`shutdown`."""
+
+    def __init__(self, count: int, prepare: Callable[[], None] | None = None):
+        ends = [Pipe(duplex=True) for _ in range(max(1, count))]
+        ours = [end for end, _ in ends]
+        theirs = [end for _, end in ends]
+        gc.freeze()  # what the workers inherit: the collector leaves it alone meanwhile
+        try:
+            pid = os.fork()
+            if pid == 0:  # the first worker
+                _first_worker(ours, theirs, prepare)
+        finally:
+            gc.unfreeze()
+        for end in theirs:
+            end.close()
+        self._first = pid
+        self._lock = threading.Lock()
+        self._queue: deque[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._idle: list[connection.Connection] = []
+        self._running: dict[connection.Connection, Future[Any]] = {}
+        self._live = list(ours)
+        self._pids: dict[connection.Connection, int] = {}
+        self._broken = ""
+        self._closing = False
+        self._wake_read, self._wake_write = Pipe(duplex=False)
+        self._thread = threading.Thread(target=self._serve, name="deckpress-workers", daemon=True)
+        self._thread.start()
+        atexit.register(self.shutdown)
+
+    @property
+    def pids(self) -> list[int]:
+        """The worker processes' ids known so far (each says it when ready)."""
+        with self._lock:
+            return sorted({self._first, *self._pids.values()})
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        """Run ``fn(*args)`` in the next idle worker (queued until one is)."""
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._broken or self._closing:
+                raise BrokenProcessPool(self._broken or "the worker pool was shut down")
+            self._queue.append((future, fn, args))
+            self._dispatch()
+        return future
+
+    def shutdown(self) -> None:
+        """Cancel the queued jobs and end every worker now, running jobs included."""
+        with self._lock:
+            if self._closing:
+                return
+            self._closing = True
+            queued = [future for future, _, _ in self._queue]
+            self._queue.clear()
+            pids = {self._first, *self._pids.values()}
+        atexit.unregister(self.shutdown)
+        for future in queued:
+            future.cancel()
+        self._wake_write.send(None)
+        self._thread.join(timeout=STOP_SECONDS)
+        for pid in pids:
+            _signal(pid, signal.SIGTERM)
+        for end in self._live:
+            end.close()
+        # the first worker is this process's child: wait for it (no zombie left); the
+        # others are its children, and end with their pipe or the signal
+        deadline = time.monotonic() + STOP_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                if os.waitpid(self._first, os.WNOHANG)[0]:
+                    break
+            except ChildProcessError:
+                break
+            time.sleep(0.01)
+        else:
+            for pid in pids:
+                _signal(pid, signal.SIGKILL)
+            _reap(self._first)
+        with self._lock:
+            running = list(self._running.values())
+            self._running.clear()
+        for future in running:
+            _fail(future, BrokenProcessPool("the worker pool was shut down"))
+
+    # -- in the pool's thread ---------------------------------------------------
+
+    def _serve(self) -> None:
+        while True:
+            ready = connection.wait([*self._live, self._wake_read])
+            if self._wake_read in ready:
+                return
+            for end in ready:
+                try:
+                    message = end.recv()
+                except (EOFError, OSError):
+                    self._lost(end)
+                    continue
+                self._received(end, message)
+            if not self._live:
+                return
+
+    def _received(self, end: connection.Connection, message: tuple[Any, ...]) -> None:
+        with self._lock:
+            if message[0] == "ready":
+                self._pids[end] = message[1]
+                future = None
+            else:
+                future = self._running.pop(end, None)
+            self._idle.append(end)
+            self._dispatch()
+        if future is None:
+            return
+        if message[0] == "done":
+            future.set_result(message[1])
+        else:
+            _, exception, text = message
+            exception.__cause__ = RemoteTraceback(text)
+            future.set_exception(exception)
+
+    def _lost(self, end: connection.Connection) -> None:
+        """A worker ended (killed, crashed): its job, the queued ones and later ones fail."""
+        with self._lock:
+            self._live.remove(end)
+            if end in self._idle:
+                self._idle.remove(end)
+            pid = self._pids.get(end, "?")
+            if not self._closing and not self._broken:
+                self._broken = f"a typesetting worker (process {pid}) ended unexpectedly"
+            failed = [self._running.pop(end)] if end in self._running else []
+            failed += [future for future, _, _ in self._queue]
+            self._queue.clear()
+        for future in failed:
+            _fail(future, BrokenProcessPool(self._broken or "the worker pool was shut down"))
+
+    def _dispatch(self) -> None:
+        """Hand queued jobs to idle workers (with the lock held)."""
+        while self._idle and self._queue:
+            future, fn, args = self._queue.popleft()
+            if not future.set_running_or_notify_cancel():
+                continue  # cancelled while queued
+            end = self._idle.pop(0)
+            try:
+                end.send((fn, args))
+            except Exception as exc:  # the job cannot be pickled: it fails, the worker waits
+                self._idle.insert(0, end)
+                future.set_exception(exc)
+                continue
+            self._running[end] = future
+
+
+# -- in the workers ---------------------------------------------------------------
+
+
+def _first_worker(
+    ours: list[connection.Connection],
+    theirs: list[connection.Connection],
+    prepare: Callable[[], None] | None,
+) -> None:
+    """Prepare, fork the other workers, then serve the first pipe. Never returns."""
+    code = 0
+    try:
+        for end in ours:  # the build's ends: only the build holds them (EOF when it ends)
+            end.close()
+        _as_a_worker()
+        if prepare is not None:
+            prepare()
+        # the others are this process's children: reaped by the kernel as they end
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        gc.freeze()  # what they inherit from here, as above
+        for i in range(1, len(theirs)):
+            if os.fork() == 0:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                for j, end in enumerate(theirs):
+                    if j != i:
+                        end.close()
+                _serve(theirs[i])
+        for end in theirs[1:]:
+            end.close()
+        _serve(theirs[0])
+    except BaseException:  # noqa: BLE001 — a worker never returns into the build's code
+        traceback.print_exc()
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _as_a_worker() -> None:
+    """Signals as a worker needs them, whatever the build's process had (``watch``'s
+    handlers): SIGTERM and SIGHUP end it; Ctrl-C is the build's to handle (it ends the
+    workers), not each worker's."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _serve(end: connection.Connection) -> None:
+    """Say ready, then run jobs until told to stop or the pipe closes. Never returns."""
+    try:
+        end.send(("ready", os.getpid()))
+        while True:
+            job = end.recv()
+            if job is None:
+                break
+            fn, args = job
+            try:
+                reply: tuple[Any, ...] = ("done", fn(*args))
+            except BaseException as exc:  # noqa: BLE001 — it is the job's result
+                reply = ("failed", exc, traceback.format_exc())
+            try:
+                end.send(reply)
+            except Exception as exc:  # the result cannot be pickled
+                end.send(("failed", RuntimeError(f"{exc} (from {fn!r})"), traceback.format_exc()))
+    except (EOFError, OSError):
+        pass  # the build's process is gone
+    os._exit(0)
+
+
+def _signal(pid: int, number: int) -> None:
+    try:
+        os.kill(pid, number)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _fail(future: Future[Any], exception: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exception)
