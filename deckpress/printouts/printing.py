@@ -18,6 +18,7 @@ import importlib
 import logging
 import os
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -103,11 +104,15 @@ class Sheet:
     @functools.cached_property
     def settings(self) -> str:
         """Fingerprint of everything the PDF depends on but the HTML."""
+        from . import pdf
+
         return fingerprint(
             __version__,
             _version("weasyprint"),
             _version("pypdf"),  # it joins the cheat sheets' pages and handouts.pdf
             subset.version(),
+            pdf.COMPRESSION_LEVEL,
+            zlib.ZLIB_RUNTIME_VERSION,
             fit.TUNING,
             RELAXED_CSS,
             STRANDED,
