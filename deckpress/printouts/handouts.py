@@ -10,7 +10,6 @@ handouts and the build go on).
 from __future__ import annotations
 
 import html as html_lib
-import io
 import logging
 import math
 import re
@@ -157,16 +156,10 @@ def _fills(sheets: list[Sheet], printed: dict[Sheet, Printed]) -> list[str]:
 
 
 def concatenate(pdfs: list[bytes], title: str) -> bytes:
-    """Join PDFs page after page (same inputs, same bytes)."""
-    from pypdf import PdfWriter
+    """Join PDFs page after page, each with its own outline (same inputs, same bytes)."""
+    from .joining import join
 
-    writer = PdfWriter()
-    for data in pdfs:
-        writer.append(io.BytesIO(data))
-    writer.add_metadata({"/Title": title})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return join(pdfs, title=title)
 
 
 def _summary(printed: dict[Sheet, Printed], total: int) -> str:

@@ -33,7 +33,6 @@ incremental build and ``watch`` give the same bytes.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import re
@@ -365,31 +364,7 @@ def _sha(data: bytes) -> str:
 def join(pdfs: list[bytes], pages: list[Page]) -> bytes:
     """The sheet: its page PDFs in order, with the bookmarks of every page in one
     outline, nested as WeasyPrint nests them (same inputs, same bytes)."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import Fit
-
+    from .joining import join as join_pdfs
     from .pdf import bookmark_tree
 
-    writer = PdfWriter()
-    for data in pdfs:
-        writer.append(io.BytesIO(data), import_outline=False)
-
-    def add(subtrees: list[Any], parent: Any) -> None:
-        for label, (number, x, y), children, state in subtrees:
-            item = writer.add_outline_item(
-                title=label,
-                page_number=number,
-                parent=parent,
-                fit=Fit.xyz(x, y, 0),
-                is_open=state != "closed",
-            )
-            add(children, item)
-
-    add(bookmark_tree((page.height, page.bookmarks) for page in pages), None)
-    # the document information WeasyPrint wrote (title, producer...), as a one-piece PDF has
-    info = PdfReader(io.BytesIO(pdfs[0])).metadata if pdfs else None
-    if info:
-        writer.add_metadata({key: value for key, value in info.items()})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return join_pdfs(pdfs, outline=bookmark_tree((page.height, page.bookmarks) for page in pages))

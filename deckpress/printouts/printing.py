@@ -109,7 +109,7 @@ class Sheet:
         return fingerprint(
             __version__,
             _version("weasyprint"),
-            _version("pypdf"),  # it joins the cheat sheets' pages and handouts.pdf
+            _version("pikepdf"),  # it joins the cheat sheets' pages and handouts.pdf
             subset.version(),
             pdf.COMPRESSION_LEVEL,
             zlib.ZLIB_RUNTIME_VERSION,
@@ -522,7 +522,7 @@ def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> Non
 
 def in_worker(job: Callable[..., T], *args: Any) -> T:
     """``job(*args)`` in a worker process if one is free (workers started by
-    :func:`warm_up` import pypdf while they wait for their first sheet: this process
+    :func:`warm_up` import pikepdf while they wait for their first sheet: this process
     need not), else here at once rather than behind the sheets still typesetting."""
     busy = sum(not future.done() for future in _pending.values())
     if _pool is None or busy >= _worker_count():
@@ -543,12 +543,12 @@ def _work(sheet: Sheet) -> float:
 
 def _ready_to_typeset() -> None:
     """What every worker needs before its first sheet, done once in the first worker
-    (the others are forked from it): WeasyPrint and pypdf imported, the fonts
+    (the others are forked from it): WeasyPrint and pikepdf imported, the fonts
     configured, and one small render (hyphenation dictionary, font files, cffi types)."""
     from . import pdf
 
     pdf.load()
-    import pypdf  # noqa: F401 — the sheets are joined with it
+    import pikepdf  # noqa: F401 — the sheets are joined with it
 
     pdf.warm_up()
 
