@@ -524,12 +524,12 @@ def test_glyph_check_covers_context_and_front_matter_and_names_unknown_fonts(mak
 
 
 def test_workers_one_per_cpu_at_most_eight(monkeypatch):
-    from deckpress.printouts import printing
+    from deckpress.printouts import workers
 
-    monkeypatch.delenv(printing.WORKERS_ENV, raising=False)
-    monkeypatch.setattr(printing.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
-    assert printing._worker_count() == printing.MAX_WORKERS == 8
-    monkeypatch.setattr(printing.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    assert printing._worker_count() == 2
-    monkeypatch.setenv(printing.WORKERS_ENV, "12")
-    assert printing._worker_count() == 12  # asked for: as many as asked
+    monkeypatch.delenv(workers.WORKERS_ENV, raising=False)
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    assert workers.count() == workers.MAX_WORKERS == 8
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert workers.count() == 2
+    monkeypatch.setenv(workers.WORKERS_ENV, "12")
+    assert workers.count() == 12  # asked for: as many as asked

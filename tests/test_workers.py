@@ -11,12 +11,12 @@ import sys
 import textwrap
 import threading
 import time
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
 
 from deckpress.printouts import workers
+from deckpress.printouts.workers import BrokenProcessPool
 
 from .conftest import running
 

@@ -11,3 +11,11 @@ ARTIFACTS: dict[str, str] = {
     "handouts": "deckpress.printouts.handouts",
 }
 """In build order. A new artifact is one module with ``build(course, options)`` plus an entry here."""
+
+WARM_UP: dict[str, str] = {
+    "cheatsheet": "deckpress.printouts.workers",
+    "handouts": "deckpress.printouts.workers",
+}
+"""Artifacts with background work to start before anything else of a build: the module
+whose ``warm_up()`` starts it, kept light (the PDF worker processes, whose first imports
+WeasyPrint while the build imports and loads the rest)."""

@@ -1,10 +1,11 @@
 """The build orchestrator: load -> validate -> write each artifact that is out of date.
 
 Each artifact is a module exposing ``build(course, options) -> ArtifactResult``
-and optionally ``warm_up()``, called before the notes are loaded (to start worker
-processes), and ``start(course, options)``, called for every artifact before any
+and optionally ``start(course, options)``, called for every artifact before any
 ``build`` to start background work; they are imported lazily so a deck-only build
-never imports WeasyPrint. Before
+never imports WeasyPrint. Work that can start before the notes are even loaded
+(worker processes) is started first, from the light module
+:data:`~deckpress.build.artifacts.WARM_UP` names. Before
 writing a file, an artifact asks ``options.context.fresh(path, key)`` whether
 the file already holds what ``key`` (a fingerprint of everything that file
 shows) describes; it then skips the work. See :mod:`deckpress.build.incremental`.
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..errors import Diagnostic
-from .artifacts import ARTIFACTS
+from .artifacts import ARTIFACTS, WARM_UP
 from .incremental import Manifest, build_lock, options_key, recorded, tree_hashes
 
 if TYPE_CHECKING:
@@ -149,6 +150,10 @@ def run(
     needs no parsing at all.) Raises :class:`~deckpress.errors.DeckpressError`
     for user mistakes; nothing is written then.
     """
+    # background work starts first, while this process imports and loads the rest
+    for module in dict.fromkeys(WARM_UP[name] for name in options.only if name in WARM_UP):
+        importlib.import_module(module).warm_up()
+
     from ..notes.load import load_course
     from ..printouts import formulas
     from ..templating import forget_environments
@@ -159,11 +164,6 @@ def run(
     if printing is not None:
         printing.new_build()
     formulas.cache_in(options.out / STATE_DIR / "math")  # typeset formulas, by content
-    # background workers start while the notes load (see each artifact's ``warm_up``)
-    for name in options.only:
-        module = importlib.import_module(ARTIFACTS[name])
-        if hasattr(module, "warm_up"):
-            module.warm_up()
 
     # load + validate: every problem at once, before anything is written
     loaded = load_course(options.source, display)

@@ -27,12 +27,10 @@ MIN_FILL = 0.6
 """No page, the last included, may be emptier than this (while the type may still grow)."""
 
 
-warm_up = printing.warm_up
-
-__all__ = ["build", "sheets", "start", "warm_up"]
-"""``warm_up`` and ``start`` are the pipeline's hooks: the first starts the worker
-processes before the notes are loaded, the second sets every stale PDF of the build
-typesetting."""
+__all__ = ["build", "sheets", "start"]
+"""``start`` is the pipeline's hook that sets every stale PDF of the build typesetting
+(the worker processes were started before the notes loaded: see
+:data:`deckpress.build.artifacts.WARM_UP`)."""
 
 
 def build(course: Course, options: BuildOptions) -> ArtifactResult:

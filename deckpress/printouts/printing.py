@@ -16,7 +16,6 @@ import gc
 import html as html_lib
 import importlib
 import logging
-import os
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -32,15 +31,15 @@ from .. import __version__
 from ..build.artifacts import ARTIFACTS
 from ..build.incremental import fingerprint, recorded
 from ..build.output import write_bytes
-from ..errors import Diagnostic
-from ..notes.config import SheetConfig
-from ..notes.media import resolve_image
-from ..notes.model import Course, Location
-from ..templating import read_asset, shared_env
 from . import fit, pages, subset, workers
 
+# Worker processes import this module for the jobs (print_sheet): what only the build's
+# own process needs (templates, notes, the glyph check) is imported where it is used.
 if TYPE_CHECKING:
     from ..build.pipeline import ArtifactResult, BuildOptions
+    from ..errors import Diagnostic
+    from ..notes.config import SheetConfig
+    from ..notes.model import Course, Location
     from . import pdf as pdf_module
 
 log = logging.getLogger(__name__)
@@ -63,11 +62,6 @@ MAX_LABELS = 12
 """At most this many "(cont.)" labels (renders) per sheet."""
 SPARSE = 0.5
 """A one-page sheet less full than this at the largest type tries fewer, wider columns."""
-MAX_WORKERS = 8
-"""Workers at most: a build has about 20 sheets and its longest job bounds it well before
-this, while each worker holds WeasyPrint and a document (about 100-120 MB)."""
-WORKERS_ENV = "DECKPRESS_WORKERS"
-"""Environment variable capping the worker processes (``1``: typeset in this process)."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +157,8 @@ def page_context(course: Course, sheet: SheetConfig, paper: str | None) -> dict[
 def render_html(course: Course, template: str, **context: object) -> str:
     """Render a ``print-*`` template (user overrides first) to an HTML string, with the
     notes' pictures embedded (the typesetter fetches nothing)."""
+    from ..templating import shared_env
+
     html = (
         shared_env(course.config.templates).get_template(template).render(course=course, **context)
     )
@@ -207,6 +203,8 @@ _MIME = {
 def _data_url(source: Path, src: str) -> str:
     """A local picture (``src``: relative to the source folder) as a ``data:`` URL; a
     missing or remote one stays as written (the load stage reported it)."""
+    from ..notes.media import resolve_image
+
     path, problem = resolve_image(source, "course.yaml", unquote(html_lib.unescape(src)))
     if path is None or problem:
         return src
@@ -256,7 +254,7 @@ def typeset(sheets: list[Sheet], course: Course, options: BuildOptions) -> list[
     """
     if not sheets:
         return []
-    if _worker_count() <= 1:
+    if workers.count() <= 1:
         check_glyphs(course, options.source)
         return [print_sheet(sheet) for sheet in sheets]
     _schedule(course, options, sheets)
@@ -474,30 +472,18 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-_pool: workers.Pool | None = None
 _pending: dict[str, Future[Printed]] = {}
-
-
-def warm_up() -> None:
-    """Start the worker processes before the notes are even loaded: the first imports
-    WeasyPrint (0.2 s) and warms it up while this process loads the notes and renders
-    the sheets, then forks the others ready to typeset (see :mod:`.workers`). This
-    process never imports WeasyPrint."""
-    global _pool
-    if _pool is None and _worker_count() > 1:
-        _pool = workers.Pool(_worker_count(), prepare=_ready_to_typeset)
 
 
 def start(course: Course, options: BuildOptions) -> None:
     """Start typesetting every stale sheet in the worker pool, before any artifact is
     built, so the pool works while the pipeline builds the others (the deck)."""
-    if _worker_count() > 1:
+    if workers.count() > 1:
         _schedule(course, options, [])
 
 
 def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> None:
     """Submit ``sheets`` and the stale sheets of the other requested print artifacts."""
-    global _pool
     sheets = list(sheets)
     for name in options.only:
         module = importlib.import_module(ARTIFACTS[name])
@@ -513,21 +499,22 @@ def _schedule(course: Course, options: BuildOptions, sheets: list[Sheet]) -> Non
     )
     if not new:
         return
-    if _pool is None:  # no warm_up (a build's own API user)
-        _pool = workers.Pool(_worker_count(), prepare=_ready_to_typeset)
+    pool = workers.shared()  # started by the pipeline's warm-up, or now
+    assert pool is not None
     # biggest first, so the last to finish is a small one
     for sheet in sorted(new, key=lambda s: -_work(s)):
-        _pending[sheet.key] = _pool.submit(print_sheet, sheet)
+        _pending[sheet.key] = pool.submit(print_sheet, sheet)
 
 
 def in_worker(job: Callable[..., T], *args: Any) -> T:
-    """``job(*args)`` in a worker process if one is free (workers started by
-    :func:`warm_up` import pikepdf while they wait for their first sheet: this process
-    need not), else here at once rather than behind the sheets still typesetting."""
+    """``job(*args)`` in a worker process if one is free (workers have imported pikepdf
+    before their first sheet: this process need not), else here at once rather than
+    behind the sheets still typesetting."""
     busy = sum(not future.done() for future in _pending.values())
-    if _pool is None or busy >= _worker_count():
+    pool = workers.running()
+    if pool is None or busy >= workers.count():
         return job(*args)
-    return _pool.submit(job, *args).result()
+    return pool.submit(job, *args).result()
 
 
 def _work(sheet: Sheet) -> float:
@@ -541,7 +528,7 @@ def _work(sheet: Sheet) -> float:
     return 2 * len(sheet.html) / len(plan.pages)
 
 
-def _ready_to_typeset() -> None:
+def ready_to_typeset() -> None:
     """What every worker needs before its first sheet, done once in the first worker
     (the others are forked from it): WeasyPrint and pikepdf imported, the fonts
     configured, and one small render (hyphenation dictionary, font files, cffi types)."""
@@ -562,26 +549,10 @@ def new_build() -> None:
 
 def stop_workers() -> None:
     """End the worker processes now, running sheets included (``watch`` stopping)."""
-    global _pool
-    if _pool is None:
-        return
     for future in _pending.values():
         future.cancel()
     _pending.clear()
-    _pool.shutdown()
-    _pool = None
-
-
-def _worker_count() -> int:
-    """One worker per CPU this process may use, at most :data:`MAX_WORKERS`, unless
-    :data:`WORKERS_ENV` says otherwise."""
-    wanted = os.environ.get(WORKERS_ENV, "")
-    if wanted.isdigit():
-        return max(1, int(wanted))
-    if not hasattr(os, "fork"):
-        return 1
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cpus or 1, MAX_WORKERS))
+    workers.stop()
 
 
 @cache
@@ -601,6 +572,8 @@ def check_glyphs(course: Course, source: Path) -> list[Diagnostic]:
     The fonts are those named in ``font-family`` declarations of ``print.css`` and in
     ``print.fonts``, then every installed font (WeasyPrint falls back to them).
     """
+    from ..errors import Diagnostic
+    from ..templating import read_asset
     from . import pdf
 
     css = read_asset(STYLESHEET, course.config.templates)
@@ -644,6 +617,8 @@ def _warn_once(message: str) -> None:
 
 def _printed_texts(course: Course) -> Iterator[tuple[Location, str]]:
     """Every piece of user text a printout may show, with where it starts."""
+    from ..notes.model import Location
+
     yield Location(course.config.path.name, 0), course.title
     for block in course.front_matter:  # the cheat sheet opens with it
         yield block.loc, block.text
@@ -662,4 +637,6 @@ def _printed_texts(course: Course) -> Iterator[tuple[Location, str]]:
 
 def _line_of(start: Location, text: str, char: str) -> Location:
     """The location of the first ``char`` in ``text``, which starts at ``start``."""
+    from ..notes.model import Location
+
     return Location(start.file, start.line + text[: text.index(char)].count("\n"))

@@ -29,8 +29,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import BrokenExecutor, Future
 from multiprocessing import Pipe, connection
 from typing import Any
 
@@ -38,6 +37,74 @@ log = logging.getLogger(__name__)
 
 STOP_SECONDS = 5.0
 """How long :meth:`Pool.shutdown` waits for a worker to end after SIGTERM (then SIGKILL)."""
+MAX_WORKERS = 8
+"""Workers at most: a build has about 20 sheets and its longest job bounds it well before
+this, while each worker holds WeasyPrint and a document (about 100-120 MB)."""
+WORKERS_ENV = "DECKPRESS_WORKERS"
+"""Environment variable capping the worker processes (``1``: typeset in this process)."""
+PREPARE = "deckpress.printouts.printing:ready_to_typeset"
+"""What the first worker runs before forking the others (``module:function``: imported
+there, not in the build's process)."""
+
+_shared: Pool | None = None
+
+
+def warm_up() -> None:
+    """The pipeline's hook, called before anything else of a build that prints: start
+    the process's pool (:func:`shared`) now, so that its first worker imports WeasyPrint
+    while this process imports and loads everything else."""
+    shared()
+
+
+def shared() -> Pool | None:
+    """The pool every typesetting job of this process goes to, started on first use;
+    None when :func:`count` is 1 (typeset in this process)."""
+    global _shared
+    if _shared is None and count() > 1:
+        _shared = Pool(count(), prepare=_imported(PREPARE))
+    return _shared
+
+
+def running() -> Pool | None:
+    """The shared pool if it has been started (never starts it)."""
+    return _shared
+
+
+def stop() -> None:
+    """End the shared pool's workers now (the next :func:`shared` starts new ones)."""
+    global _shared
+    if _shared is not None:
+        _shared.shutdown()
+        _shared = None
+
+
+def count() -> int:
+    """One worker per CPU this process may use, at most :data:`MAX_WORKERS`, unless
+    :data:`WORKERS_ENV` says otherwise."""
+    wanted = os.environ.get(WORKERS_ENV, "")
+    if wanted.isdigit():
+        return max(1, int(wanted))
+    if not hasattr(os, "fork"):
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cpus or 1, MAX_WORKERS))
+
+
+def _imported(path: str) -> Callable[[], None]:
+    """``module:function``, imported when called."""
+
+    def call() -> None:
+        import importlib
+
+        module, name = path.split(":")
+        getattr(importlib.import_module(module), name)()
+
+    return call
+
+
+class BrokenProcessPool(BrokenExecutor):
+    """A worker ended unexpectedly, or the pool was shut down: its jobs cannot be done
+    (as ``concurrent.futures.process.BrokenProcessPool``, without importing that module)."""
 
 
 class RemoteTraceback(Exception):
