@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..errors import Diagnostic
 from .artifacts import ARTIFACTS, WARM_UP
-from .incremental import Manifest, build_lock, options_key, recorded, tree_hashes
+from .incremental import STATE_DIR, Manifest, build_lock, options_key, recorded, tree_hashes
 
 if TYPE_CHECKING:
     from ..notes.model import Course
@@ -150,6 +150,9 @@ def run(
     needs no parsing at all.) Raises :class:`~deckpress.errors.DeckpressError`
     for user mistakes; nothing is written then.
     """
+    from ..printouts import hyphenation
+
+    hyphenation.cache_in(options.out / STATE_DIR / "hyphenation")  # workers inherit it
     # background work starts first, while this process imports and loads the rest
     for module in dict.fromkeys(WARM_UP[name] for name in options.only if name in WARM_UP):
         importlib.import_module(module).warm_up()
@@ -157,7 +160,6 @@ def run(
     from ..notes.load import load_course
     from ..printouts import formulas
     from ..templating import forget_environments
-    from .incremental import STATE_DIR
 
     forget_environments()
     printing = sys.modules.get("deckpress.printouts.printing")  # loaded by an earlier build

@@ -35,8 +35,9 @@ def load() -> Any:
     Fonts are then subset with the ``uharfbuzz`` wheel's HarfBuzz (see
     :mod:`deckpress.printouts.subset`), else as WeasyPrint does it, unbalanced
     columns are laid out in one pass (:mod:`deckpress.printouts.columns`), a
-    document's stylesheet is parsed once per process (:mod:`.stylesheets`), and PDF
-    streams are compressed at :data:`COMPRESSION_LEVEL`.
+    document's stylesheet is parsed once per process (:mod:`.stylesheets`),
+    hyphenation patterns are parsed once per dictionary file (:mod:`.hyphenation`),
+    and PDF streams are compressed at :data:`COMPRESSION_LEVEL`.
     """
     try:
         with _direct_library_names():
@@ -47,9 +48,10 @@ def load() -> Any:
     import weasyprint.urls
     from weasyprint.pdf import fonts
 
-    from . import columns, stylesheets, subset
+    from . import columns, hyphenation, stylesheets, subset
 
     columns.install()
+    hyphenation.install()
     stylesheets.install(weasyprint.css, weasyprint.CSS)
     _compress_at(COMPRESSION_LEVEL)
     if not subset.install(fonts.Font) and not fonts.harfbuzz_subset:
