@@ -15,7 +15,7 @@ from deckpress.build import output
 from deckpress.build.incremental import STATE_DIR
 from deckpress.build.pipeline import BuildOptions, run
 
-from .conftest import ROOT
+from .conftest import ROOT, video
 from .conftest import cli_build as build
 
 EDIT_FILE = "part2.md"
@@ -495,3 +495,29 @@ def test_one_process_sees_an_edited_macro_file_the_card_fields_import(make_sourc
     mine.write_text("{% macro mark() %}MARK-TWO{% endmacro %}", "utf-8")
     run(options)
     assert "MARK-TWO" in page.read_text("utf-8")
+
+
+def test_artifacts_are_written_in_build_order(make_source, tmp_path, monkeypatch):
+    """The build process writes the deck first, the card preview after the cheat sheets
+    and the handouts last (BUILD_ORDER: its own work where a CPU is free), and reports
+    them in the usual order."""
+    import importlib
+
+    from deckpress.build.artifacts import ARTIFACTS, BUILD_ORDER
+
+    assert sorted(BUILD_ORDER) == sorted(ARTIFACTS)
+    assert BUILD_ORDER.index("deck") < BUILD_ORDER.index("cards")  # cloze numbers in the lock
+    written = []
+    for name, module in ARTIFACTS.items():
+        artifact = importlib.import_module(module)
+        original = artifact.build
+
+        def recording(course, options, name=name, original=original):
+            written.append(name)
+            return original(course, options)
+
+        monkeypatch.setattr(artifact, "build", recording)
+    src = make_source({"notes.md": "".join(video(n) for n in (1, 2))})
+    outcome = run(BuildOptions(src, tmp_path / "dist"))
+    assert written == ["deck", "cheatsheet", "cards", "handouts"]
+    assert list(outcome.results) == list(ARTIFACTS)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..errors import Diagnostic
-from .artifacts import ARTIFACTS, WARM_UP
+from .artifacts import ARTIFACTS, BUILD_ORDER, WARM_UP
 from .incremental import STATE_DIR, Manifest, build_lock, options_key, recorded, tree_hashes
 
 if TYPE_CHECKING:
@@ -266,9 +266,8 @@ def _build(course, options: BuildOptions) -> dict[str, ArtifactResult]:
             options.context.artifact = name
             module.start(course, options)
     results: dict[str, ArtifactResult] = {}
-    # an artifact that waits for the longest background job goes last, so that the
-    # others' own work (joining handouts.pdf) is done meanwhile, not after it
-    order = sorted(modules, key=lambda name: getattr(modules[name], "WAITS_LONGEST", False))
+    # this process's own work where a CPU is free (see BUILD_ORDER)
+    order = sorted(modules, key=BUILD_ORDER.index)
     for step, name in enumerate(order):
         log.info("building %s", name)
         options.context.artifact = name

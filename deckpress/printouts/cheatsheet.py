@@ -20,9 +20,6 @@ log = logging.getLogger(__name__)
 
 TEMPLATE = "print-cheatsheet.html"
 WHOLE, FOCUS = "cheatsheet.pdf", "cheatsheet-focus.pdf"
-WAITS_LONGEST = True
-"""The whole-course sheet is the longest typesetting job of a build (one layout of
-every topic): the pipeline builds the other artifacts before waiting for it."""
 MIN_FILL = 0.6
 """No page, the last included, may be emptier than this (while the type may still grow)."""
 
