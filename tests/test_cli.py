@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -73,3 +75,77 @@ def test_build_py_defaults_to_build(make_source, tmp_path):
     assert out.stderr.startswith("error: no source/ folder in ")
     assert "run deckpress in your course folder" in out.stderr
     assert len(out.stderr.splitlines()) == 1
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_process_ends_as_sys_exit_would():
+    """exit_now skips the interpreter's teardown, not what an exit must do: the atexit
+    handlers run, buffered output is flushed, the status and message are sys.exit's."""
+    ended = _python(
+        """
+        import atexit
+        from deckpress.__main__ import exit_now
+        atexit.register(print, "handler ran")
+        print("buffered ", end="")
+        exit_now(3)
+        """
+    )
+    assert (ended.returncode, ended.stdout) == (3, "buffered handler ran\n")
+    ended = _python("from deckpress.__main__ import exit_now; exit_now('error: a message')")
+    assert (ended.returncode, ended.stderr) == (1, "error: a message\n")
+    ended = _python("from deckpress.__main__ import exit_now; exit_now(None)")
+    assert ended.returncode == 0
+
+
+def test_a_running_thread_is_waited_for():
+    ended = _python(
+        """
+        import threading, time
+        from deckpress.__main__ import exit_now
+        threading.Thread(target=lambda: (time.sleep(0.3), print("thread finished"))).start()
+        exit_now(0)
+        """
+    )
+    assert (ended.returncode, ended.stdout) == (0, "thread finished\n")
+
+
+def test_console_script_builds_and_reports_errors(make_source, tmp_path):
+    """The installed ``deckpress`` command (deckpress.__main__:run): output, statuses,
+    and no worker process left once it has ended."""
+    from .conftest import running, video
+
+    script = Path(sys.executable).parent / "deckpress"
+    src = make_source({"a.md": video(1) + video(2)})
+    built = subprocess.run(
+        [script, "build", "--source", src, "--out", tmp_path / "dist", "--only", "handouts", "-v"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert built.returncode == 0, built.stderr
+    assert "handouts:" in built.stdout
+    assert (tmp_path / "dist" / "handouts.pdf").is_file()
+    # the workers were forked from it: the same command line; none is left running
+    left = [
+        proc
+        for proc in Path("/proc").glob("[0-9]*")
+        if str(src).encode() in _cmdline(proc) and running(int(proc.name))
+    ]
+    assert not left
+    missing = subprocess.run(
+        [script, "build", "--source", tmp_path / "nowhere"], capture_output=True, text=True
+    )
+    assert missing.returncode == 2
+    assert "Traceback" not in missing.stderr
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
