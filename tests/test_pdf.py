@@ -189,3 +189,35 @@ def test_fonts_one_document_declares_are_not_found_by_the_next():
     # the next document does not declare it: the shared configuration must not know it
     other = pdf.write_pdf([pdf.Typesetter(page(uses, columns=1))(10)])
     assert not any(name.endswith("+Mine") for name in embedded_fonts(other)), embedded_fonts(other)
+
+
+def test_character_maps_kept_between_builds(tmp_path, monkeypatch):
+    """A font's character map is read once, then from the kept list while the file is
+    the same (path, size, modification time); a changed file is read again."""
+    import os
+    import shutil
+
+    import fontTools.ttLib
+
+    (source,) = pdf.font_files(("DejaVu Sans",))
+    font = tmp_path / "fonts" / "DejaVuSans.ttf"
+    font.parent.mkdir()
+    shutil.copy(source, font)
+    kept = tmp_path / "kept"
+    read = sorted(pdf._character_map(str(font), None))
+    assert 0x2207 in read and len(read) > 3000  # ∇, and DejaVu Sans covers thousands
+    assert sorted(pdf._character_map(str(font), kept)) == read
+    (listed,) = kept.iterdir()
+
+    def unreadable(*args, **kwargs):
+        raise AssertionError("read the font file again")
+
+    monkeypatch.setattr(fontTools.ttLib, "TTFont", unreadable)
+    assert sorted(pdf._character_map(str(font), kept)) == read  # from the kept list
+    listed.write_text("not json", encoding="utf-8")
+    assert pdf._character_map(str(font), kept) == []  # read again: the font "failed"
+    monkeypatch.undo()
+    stat = font.stat()
+    os.utime(font, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert sorted(pdf._character_map(str(font), kept)) == read
+    assert len(list(kept.iterdir())) == 2  # the changed file has a list of its own

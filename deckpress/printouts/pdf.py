@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -405,14 +406,16 @@ def css_font_families(css: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def missing_chars(text: str, families: tuple[str, ...]) -> set[str]:
+def missing_chars(text: str, families: tuple[str, ...], kept: Path | None = None) -> set[str]:
     """Characters of ``text`` that no font WeasyPrint may use has a glyph for.
 
     WeasyPrint (Pango) takes a glyph from the named ``families`` first, then from any
     installed font fontconfig offers as a fallback: a character is missing only when
     neither has it (the named families are read first, the fallbacks only if needed).
+    ``kept``: a folder where the named fonts' character maps are kept between builds
+    (see :func:`coverage`).
     """
-    covered = coverage(families)
+    covered = coverage(families, kept)
     wanted = {ch for ch in set(text) if _needs_glyph(ch) and ord(ch) not in covered}
     if not wanted:
         return wanted
@@ -449,18 +452,72 @@ def _needs_glyph(ch: str) -> bool:
 
 
 @lru_cache(maxsize=16)
-def coverage(families: tuple[str, ...]) -> frozenset[int]:
-    """Code points covered by the font files fontconfig resolves for ``families``."""
-    from fontTools.ttLib import TTFont
+def coverage(families: tuple[str, ...], kept: Path | None = None) -> frozenset[int]:
+    """Code points covered by the font files fontconfig resolves for ``families``.
 
+    Each file's character map is read with fontTools (~25 ms with its import, in
+    every build's own process) or, when ``kept`` names a folder, from a list an
+    earlier build kept there, named after the file's path, size and modification
+    time (a font updated in place is read again).
+    """
     points: set[int] = set()
     for path in font_files(families):
-        try:
-            with TTFont(path, lazy=True, fontNumber=0) as font:
-                points.update(font.getBestCmap() or {})
-        except Exception as exc:  # an unreadable font just covers nothing
-            log.debug("cannot read the character map of %s: %s", path, exc)
+        points.update(_character_map(path, kept))
     return frozenset(points)
+
+
+CMAP_FORMAT = 1
+"""Version of the kept character maps' layout (part of their names)."""
+
+
+def _character_map(path: str, kept: Path | None) -> Iterable[int]:
+    """The code points of the font file at ``path`` (its first font)."""
+    import hashlib
+    import json
+
+    target = None
+    if kept is not None:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            stat = None
+        if stat is not None:
+            identity = f"{CMAP_FORMAT}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}"
+            digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+            target = kept / f"{Path(path).stem}-{digest}.json"
+            try:
+                spans = json.loads(target.read_text(encoding="utf-8"))
+                return [point for first, last in spans for point in range(first, last + 1)]
+            except (OSError, ValueError, TypeError):
+                pass
+    from fontTools.ttLib import TTFont
+
+    try:
+        with TTFont(path, lazy=True, fontNumber=0) as font:
+            points = sorted(font.getBestCmap() or {})
+    except Exception as exc:  # an unreadable font just covers nothing
+        log.debug("cannot read the character map of %s: %s", path, exc)
+        return []
+    if target is not None:
+        from ..build.output import write_text
+
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_text(target, json.dumps(_spans(points)))
+        except OSError as exc:  # a read-only dist/ only costs the reading next time
+            log.debug("cannot keep the character map of %s in %s: %s", path, target, exc)
+    return points
+
+
+def _spans(points: list[int]) -> list[tuple[int, int]]:
+    """Sorted code points as ``(first, last)`` runs."""
+    spans: list[tuple[int, int]] = []
+    for point in points:
+        if spans and spans[-1][1] == point - 1:
+            spans[-1] = (spans[-1][0], point)
+        else:
+            spans.append((point, point))
+    return spans
 
 
 @lru_cache(maxsize=16)

@@ -29,7 +29,7 @@ from urllib.parse import unquote
 
 from .. import __version__
 from ..build.artifacts import ARTIFACTS
-from ..build.incremental import fingerprint, recorded
+from ..build.incremental import STATE_DIR, fingerprint, recorded
 from ..build.output import write_bytes
 from . import fit, pages, subset, workers
 
@@ -255,11 +255,12 @@ def typeset(sheets: list[Sheet], course: Course, options: BuildOptions) -> list[
     if not sheets:
         return []
     if workers.count() <= 1:
-        check_glyphs(course, options.source)
+        check_glyphs(course, options.source, options.out / STATE_DIR / "fonts")
         return [print_sheet(sheet) for sheet in sheets]
     _schedule(course, options, sheets)
     try:
-        check_glyphs(course, options.source)  # while the workers typeset
+        # while the workers typeset
+        check_glyphs(course, options.source, options.out / STATE_DIR / "fonts")
         done = []
         for sheet in sheets:
             options.context.progress(f"typesetting {sheet.path.name}", len(done), len(sheets))
@@ -566,11 +567,12 @@ def _version(package: str) -> str:
 # Characters no font can show
 
 
-def check_glyphs(course: Course, source: Path) -> list[Diagnostic]:
+def check_glyphs(course: Course, source: Path, kept: Path | None = None) -> list[Diagnostic]:
     """Warn (once per character per process) about characters no font can show.
 
     The fonts are those named in ``font-family`` declarations of ``print.css`` and in
     ``print.fonts``, then every installed font (WeasyPrint falls back to them).
+    ``kept``: where the named fonts' character maps are kept between builds.
     """
     from ..errors import Diagnostic
     from ..templating import read_asset
@@ -579,7 +581,7 @@ def check_glyphs(course: Course, source: Path) -> list[Diagnostic]:
     css = read_asset(STYLESHEET, course.config.templates)
     families = tuple(dict.fromkeys((*pdf.css_font_families(css), *course.config.print.fonts)))
     texts = list(_printed_texts(course))
-    missing = pdf.missing_chars("".join(text for _, text in texts), families)
+    missing = pdf.missing_chars("".join(text for _, text in texts), families, kept)
     found: list[Diagnostic] = []
     for family in course.config.print.fonts:
         if pdf.installed(family) is False:
