@@ -533,3 +533,28 @@ def test_workers_one_per_cpu_at_most_eight(monkeypatch):
     assert workers.count() == 2
     monkeypatch.setenv(workers.WORKERS_ENV, "12")
     assert workers.count() == 12  # asked for: as many as asked
+
+
+def test_joining_the_handouts_imports_nothing_new_in_a_worker():
+    """The handouts.pdf job is a function the workers imported before their first sheet:
+    unpickling it there imports no deckpress module (importing the handouts module took
+    ~25 ms at the end of every build that rewrote handouts.pdf)."""
+    import pickle
+    import subprocess
+    import sys
+
+    from deckpress.printouts import handouts
+
+    worker = """
+import pickle, sys
+from deckpress.printouts import printing
+printing.ready_to_typeset()
+before = set(sys.modules)
+pickle.loads(sys.stdin.buffer.read())
+print(sorted(name for name in set(sys.modules) - before if name.startswith("deckpress")))
+"""
+    job = pickle.dumps(handouts.joining_job("Course — handouts"))
+    result = subprocess.run(
+        [sys.executable, "-c", worker], input=job, capture_output=True, check=True, timeout=120
+    )
+    assert result.stdout.decode().strip() == "[]"

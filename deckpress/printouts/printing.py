@@ -538,6 +538,8 @@ def ready_to_typeset() -> None:
     pdf.load()
     import pikepdf  # noqa: F401 — the sheets are joined with it
 
+    from . import joining  # noqa: F401 — also a job of its own (handouts.pdf)
+
     pdf.warm_up()
 
 
