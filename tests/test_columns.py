@@ -119,3 +119,27 @@ def test_same_bytes_with_tables_code_formulas_and_pictures(tmp_path):
     for sheet, css in jobs:
         patched, own = both(sheet.html, css, size=sheet.floor + 1)
         assert patched == own, (sheet.path.name, css)
+
+
+def test_source_lines_are_inspects(tmp_path, monkeypatch):
+    """The patch reads the function's source as inspect.getsourcelines does, without
+    tokenizing the whole module; a body with a line at column 0 (inside a string) is
+    left to inspect."""
+    import importlib
+    import inspect
+    import sys
+
+    from weasyprint.layout import block, column
+
+    for function in (column.columns_layout, column._create_column_box, block.block_level_layout):
+        assert columns._source_lines(function) == inspect.getsourcelines(function)
+    (tmp_path / "odd_module.py").write_text(
+        'def odd():\n    text = """\nat column 0\n"""\n    return text\n\n\ndef after():\n    pass\n',
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    odd = importlib.import_module("odd_module")
+    try:
+        assert columns._source_lines(odd.odd) == inspect.getsourcelines(odd.odd)
+    finally:
+        sys.modules.pop("odd_module", None)

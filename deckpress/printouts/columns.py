@@ -54,7 +54,7 @@ def install() -> bool:
     if getattr(current, _PATCHED_MARK, False):
         return True
     try:
-        lines, first = inspect.getsourcelines(current)
+        lines, first = _source_lines(current)
     except (OSError, TypeError):
         log.info("WeasyPrint's column layout source is not readable: two passes kept")
         return False
@@ -71,6 +71,29 @@ def install() -> bool:
     patched.original = current
     column.columns_layout = block.columns_layout = patched
     return True
+
+
+def _source_lines(function: Any) -> tuple[list[str], int]:
+    """A top-level function's source lines and first line number, as
+    ``inspect.getsourcelines`` gives them: read up to the module's next top-level
+    statement (~0.1 ms; inspect tokenizes the module to find the end: ~4.5 ms, on the
+    way to every build's first sheet), or by inspect when that would not compile."""
+    import linecache
+
+    code = function.__code__
+    lines = linecache.getlines(code.co_filename)
+    first = code.co_firstlineno
+    end = first
+    while end < len(lines) and (not lines[end].strip() or lines[end][0] in " \t#"):
+        end += 1
+    while end > first and not lines[end - 1].strip():
+        end -= 1
+    found = lines[first - 1 : end]
+    try:
+        compile("".join(found), code.co_filename, "exec")
+    except SyntaxError:
+        return inspect.getsourcelines(function)
+    return found, first
 
 
 @contextmanager
