@@ -221,3 +221,44 @@ def test_character_maps_kept_between_builds(tmp_path, monkeypatch):
     os.utime(font, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert sorted(pdf._character_map(str(font), kept)) == read
     assert len(list(kept.iterdir())) == 2  # the changed file has a list of its own
+
+
+def test_html_parser_with_its_expressions_cached_parses_the_same(monkeypatch):
+    """Every sheet of the real notes (both cheat sheets, every handout) parses to the
+    same tree with tinyhtml5's expressions compiled once as without; and the stream
+    builds each expression once, not once per call."""
+    import re
+    import xml.etree.ElementTree as ElementTree
+
+    import tinyhtml5
+
+    from deckpress.build.pipeline import BuildOptions
+    from deckpress.notes.load import load_course
+    from deckpress.printouts import cheatsheet, handouts, htmlparsing
+
+    from .conftest import SOURCE
+
+    course = load_course(SOURCE).course
+    options = BuildOptions(SOURCE, SOURCE.parent / "dist-unused")
+    pages = [
+        s.html for s in (*cheatsheet.sheets(course, options), *handouts.sheets(course, options))
+    ]
+
+    def trees() -> list[bytes]:
+        return [
+            ElementTree.tostring(tinyhtml5.parse(page, namespace_html_elements=False))
+            for page in pages
+        ]
+
+    assert htmlparsing.install()
+    cached = trees()
+    compiled = []
+    real_compile = re.compile
+    monkeypatch.setattr(re, "compile", lambda *a, **k: compiled.append(a) or real_compile(*a, **k))
+    assert trees() == cached and not compiled  # all compiled before
+    monkeypatch.undo()
+    htmlparsing.uninstall()
+    try:
+        assert trees() == cached
+    finally:
+        assert htmlparsing.install()

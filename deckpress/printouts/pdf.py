@@ -38,7 +38,8 @@ def load() -> Any:
     columns are laid out in one pass (:mod:`deckpress.printouts.columns`), a
     document's stylesheet is parsed once per process (:mod:`.stylesheets`),
     hyphenation patterns are parsed once per dictionary file (:mod:`.hyphenation`),
-    and PDF streams are compressed at :data:`COMPRESSION_LEVEL`.
+    the HTML parser's expressions are compiled once (:mod:`.htmlparsing`), and PDF
+    streams are compressed at :data:`COMPRESSION_LEVEL`.
     """
     try:
         with _direct_library_names():
@@ -49,10 +50,11 @@ def load() -> Any:
     import weasyprint.urls
     from weasyprint.pdf import fonts
 
-    from . import columns, hyphenation, stylesheets, subset
+    from . import columns, htmlparsing, hyphenation, stylesheets, subset
 
     columns.install()
     hyphenation.install()
+    htmlparsing.install()
     stylesheets.install(weasyprint.css, weasyprint.CSS)
     _compress_at(COMPRESSION_LEVEL)
     if not subset.install(fonts.Font) and not fonts.harfbuzz_subset:
