@@ -232,3 +232,53 @@ def test_a_removed_note_keeps_the_courses_word(initialised, tmp_path):
     assert gone.fields[2] == "Lecture 18"
     assert any(t.endswith("::lecture::018") for t in gone.tags)
     assert not any("::video::" in t for t in gone.tags)
+
+
+@pytest.fixture
+def hello(tmp_path, monkeypatch):
+    """An override folder with one template, and compiled templates kept in
+    ``tmp_path/kept`` (for a fresh set of environments); returns the folder."""
+    from deckpress import templating
+
+    override = tmp_path / "mine"
+    override.mkdir()
+    (override / "hello.html").write_text("Hello {{ name }}!\n", encoding="utf-8")
+    monkeypatch.setattr(templating, "_shared", {})
+    templating.cache_in(tmp_path / "kept")
+    yield override
+    templating.cache_in(None)
+
+
+def test_compiled_templates_are_kept_between_builds(hello, tmp_path, monkeypatch):
+    """jinja2's bytecode cache in dist/.deckpress/templates: a new environment (a new
+    build process) renders without compiling, the same text; an edited template is
+    compiled again; a folder that cannot be made is no cache, not an error."""
+    import jinja2
+
+    from deckpress import templating
+
+    first = templating.get_env(hello).get_template("hello.html").render(name="you")
+    assert list((tmp_path / "kept").rglob("*.cache"))
+    compiled = []
+    real = jinja2.Environment.compile
+    monkeypatch.setattr(
+        jinja2.Environment, "compile", lambda *a, **k: compiled.append(a) or real(*a, **k)
+    )
+    again = templating.get_env(hello).get_template("hello.html").render(name="you")
+    assert again == first == "Hello you!\n" and not compiled
+    (hello / "hello.html").write_text("Bye {{ name }}!\n", encoding="utf-8")
+    edited = templating.get_env(hello).get_template("hello.html").render(name="you")
+    assert edited == "Bye you!\n" and len(compiled) == 1
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    templating.cache_in(blocked / "kept")
+    assert templating.get_env(hello).get_template("hello.html").render(name="x")
+
+
+def test_a_cut_short_compiled_template_is_compiled_again(hello, tmp_path):
+    from deckpress import templating
+
+    templating.get_env(hello).get_template("hello.html")
+    (kept,) = (tmp_path / "kept").rglob("*.cache")
+    kept.write_bytes(kept.read_bytes()[:20])
+    assert templating.get_env(hello).get_template("hello.html").render(name="a") == "Hello a!\n"

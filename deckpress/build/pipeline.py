@@ -157,11 +157,12 @@ def run(
     for module in dict.fromkeys(WARM_UP[name] for name in options.only if name in WARM_UP):
         importlib.import_module(module).warm_up()
 
+    from .. import templating
     from ..notes.load import load_course
     from ..printouts import formulas
-    from ..templating import forget_environments
 
-    forget_environments()
+    templating.forget_environments()
+    templating.cache_in(options.out / STATE_DIR / "templates")
     printing = sys.modules.get("deckpress.printouts.printing")  # loaded by an earlier build
     if printing is not None:
         printing.new_build()
