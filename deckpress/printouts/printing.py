@@ -560,9 +560,9 @@ def stop_workers() -> None:
 
 @cache
 def _version(package: str) -> str:
-    from importlib.metadata import version
+    from ..installed import version
 
-    return version(package)
+    return version(package) or ""
 
 
 # --------------------------------------------------------------------------

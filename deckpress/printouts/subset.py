@@ -27,18 +27,12 @@ _DROP_TABLES += (b"LTSH", b"PCLT", b"SVG ")
 def version() -> str:
     """The ``uharfbuzz`` wheel's version (each release bundles one HarfBuzz), or ``""``
     when WeasyPrint subsets by itself (part of every PDF's fingerprint: another
-    subsetter, other bytes). Read from the package's metadata: the build's own
+    subsetter, other bytes). Read from the installed distribution: the build's own
     process computes the fingerprints and need not import the wheel (~13 ms)."""
-    import importlib.util
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as distribution_version
+    from ..installed import version as installed_version
 
-    try:
-        if importlib.util.find_spec("uharfbuzz") is None:
-            return ""
-        return f"uharfbuzz {distribution_version('uharfbuzz')}"
-    except (ImportError, ValueError, PackageNotFoundError):
-        return ""
+    found = installed_version("uharfbuzz")
+    return f"uharfbuzz {found}" if found else ""
 
 
 def install(font_class: Any) -> bool:
