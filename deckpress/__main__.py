@@ -49,7 +49,8 @@ def exit_now(code: object = 0) -> None:
     elif isinstance(code, int):
         status = code
     else:  # as sys.exit: a message goes to stderr, status 1
-        print(code, file=sys.stderr)
+        if sys.stderr is not None:
+            print(code, file=sys.stderr)
         status = 1
     others = [t for t in threading.enumerate() if t is not threading.main_thread()]
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
@@ -57,6 +58,8 @@ def exit_now(code: object = 0) -> None:
         sys.exit(status)
     run_exit_handlers()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with it closed (`deckpress … >&-`)
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (`deckpress … | head`)

@@ -149,3 +149,28 @@ def _cmdline(proc: Path) -> bytes:
         return (proc / "cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_output_closed_or_cut_short_is_no_error(make_source):
+    """`deckpress check >&-` (no stdout at all) and `deckpress check --json | head -c 1`
+    on the real notes (more than a pipe holds) end as before the fast exit: status 0,
+    no traceback."""
+    import os
+
+    from .conftest import SOURCE, video
+
+    src = make_source({"a.md": video(1) + video(2)})
+    check = [sys.executable, "-m", "deckpress", "check", "--source"]
+    closed = subprocess.run(
+        [*check, str(src)], stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1)
+    )
+    assert closed.returncode == 0, closed.stderr
+    assert "Traceback" not in closed.stderr
+    piped = subprocess.Popen(
+        [*check, str(SOURCE), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert piped.stdout.read(1) == b"{"
+    piped.stdout.close()
+    _, err = piped.communicate(timeout=60)
+    assert piped.returncode == 0, err
+    assert b"Traceback" not in err
