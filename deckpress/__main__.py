@@ -38,7 +38,9 @@ def exit_now(code: object = 0) -> None:
     does that matters still happens: the ``atexit`` handlers run (the PDF workers end,
     logging is flushed), then stdout and stderr are flushed; the system closes the
     files and releases the locks. With a thread of ours still running (not a daemon),
-    the normal exit is kept: it waits for the thread.
+    the normal exit is kept: it waits for the thread; and under a profiler or a tracer
+    (``python -m cProfile -o …``, a debugger), which write their results after the
+    program returns.
     """
     import atexit
     import os
@@ -54,7 +56,8 @@ def exit_now(code: object = 0) -> None:
         status = 1
     others = [t for t in threading.enumerate() if t is not threading.main_thread()]
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
-    if any(not t.daemon for t in others) or run_exit_handlers is None:
+    watched = sys.getprofile() is not None or sys.gettrace() is not None
+    if any(not t.daemon for t in others) or run_exit_handlers is None or watched:
         sys.exit(status)
     run_exit_handlers()
     for stream in (sys.stdout, sys.stderr):

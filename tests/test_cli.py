@@ -174,3 +174,17 @@ def test_output_closed_or_cut_short_is_no_error(make_source):
     _, err = piped.communicate(timeout=60)
     assert piped.returncode == 0, err
     assert b"Traceback" not in err
+
+
+def test_a_profiler_still_gets_its_results(tmp_path):
+    """Under `python -m cProfile -o FILE`, which writes FILE after the program returns,
+    the process ends the normal way."""
+    stats = tmp_path / "build.prof"
+    ended = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "deckpress", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ended.returncode == 0, ended.stderr
+    assert stats.stat().st_size > 0
