@@ -7,6 +7,7 @@ and raised at once as a :class:`~deckpress.errors.ContentError`.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,8 +81,10 @@ def assemble(
                         "make the ranges not overlap",
                     )
                 )
-        # only the videos the notes have: a range typo like 1-2000000000 costs nothing
-        members = [by_number[n] for n in numbers if tc.first <= n <= tc.last and n not in owner]
+        # only the videos the notes have: a range typo like 1-2000000000 costs nothing,
+        # and each topic looks at its own range only (bisect), not at every unit
+        inside = numbers[bisect_left(numbers, tc.first) : bisect_right(numbers, tc.last)]
+        members = [by_number[n] for n in inside if n not in owner]
         owner.update((video.number, tc.title) for video in members)
         topics.append(
             Topic(
