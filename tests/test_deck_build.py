@@ -210,3 +210,37 @@ def test_cli_builds_only_the_deck(source, tmp_path):
     assert f"wrote {out / 'tricky.apkg'}" in result.output
     # only the deck (and the build's own bookkeeping folder)
     assert sorted(p.name for p in out.iterdir()) == [".deckpress", "tricky.apkg"]
+
+
+def test_collection_written_as_genanki_writes_it(tmp_path, monkeypatch):
+    """write_collection (deck and note type lists written once) gives the collection
+    genanki's Package.write_to_db gives (rewritten once per deck): the same notes and
+    cards row for row, the same decks and note types, on the real notes (15 subdecks)."""
+    import genanki
+
+    from .conftest import SOURCE
+
+    real = tmp_path / "source"
+    shutil.copytree(SOURCE, real)
+    course = load_course(real).course
+    ours = tmp_path / "ours"
+    deck.build(course, BuildOptions(source=real, out=ours), now=T1)
+    monkeypatch.setattr(
+        deck,
+        "write_collection",
+        lambda cursor, decks, stamp, ids: genanki.Package(decks).write_to_db(cursor, stamp, ids),
+    )
+    theirs = tmp_path / "theirs"
+    shutil.copy(SOURCE / STATE_NAME, real / STATE_NAME)  # the same lock to start from
+    deck.build(load_course(real).course, BuildOptions(source=real, out=theirs), now=T1)
+    (a,), (b,) = ours.glob("*.apkg"), theirs.glob("*.apkg")
+    ca, cb = collection(a), collection(b)
+    for table in ("notes", "cards"):
+        rows = f"SELECT * FROM {table} ORDER BY id"
+        assert ca.execute(rows).fetchall() == cb.execute(rows).fetchall()
+        assert len(ca.execute(rows).fetchall()) > 200
+    for field in ("decks", "models", "dconf", "conf"):
+        (x,) = ca.execute(f"SELECT {field} FROM col").fetchone()
+        (y,) = cb.execute(f"SELECT {field} FROM col").fetchone()
+        assert json.loads(x) == json.loads(y), field
+    assert len(json.loads(ca.execute("SELECT decks FROM col").fetchone()[0])) > 15
