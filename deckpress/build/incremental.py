@@ -50,6 +50,20 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:32]
 
 
+def derived_path(folder: Path, source: Path, suffix: str, *identity: object) -> Path | None:
+    """Where a cache in ``folder`` keeps what was worked out from the file ``source``:
+    ``<stem>-<hash><suffix>``, the hash of ``identity`` (the cache's format, versions
+    of what reads the file) and of the file's resolved path, size and modification
+    time, so a changed file has another name. ``None`` when ``source`` cannot be read."""
+    try:
+        stat = source.stat()
+    except OSError:
+        return None
+    parts = (*identity, source.resolve(), stat.st_size, stat.st_mtime_ns)
+    digest = hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()[:16]
+    return folder / f"{source.stem}-{digest}{suffix}"
+
+
 def tree_hashes(folders: Iterable[Path]) -> dict[str, str]:
     """``{path: hash}`` of every file below each folder (sorted, hidden files skipped)."""
     hashes: dict[str, str] = {}

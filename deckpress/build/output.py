@@ -5,6 +5,7 @@ An interrupted or failed build never leaves a truncated or half-written file.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -35,6 +36,15 @@ def write_bytes(target: Path, data: bytes) -> None:
     """Atomically replace ``target`` with ``data``."""
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
+
+
+def write_kept(target: Path, data: bytes) -> None:
+    """Atomically write the cache file ``target``; a folder that cannot be written (a
+    read-only ``dist/``) only costs working it out again next time, never an error."""
+    try:
+        write_bytes(target, data)
+    except OSError as exc:
+        logging.getLogger(__name__).debug("cannot keep %s: %s", target, exc)
 
 
 def write_text(target: Path, text: str) -> None:

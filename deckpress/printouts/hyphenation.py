@@ -16,13 +16,9 @@ English ones) are parsed every time, as pyphen does.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import marshal
 from pathlib import Path
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 FORMAT = 1
 """Version of the cached files' layout (part of their names)."""
@@ -67,15 +63,9 @@ def cache_file(path: Path) -> Path | None:
         return None
     import pyphen
 
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    identity = (
-        f"{FORMAT}\0{pyphen.__version__}\0{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}"
-    )
-    digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
-    return _folder / f"{path.stem}-{digest}.marshal"
+    from ..build.incremental import derived_path
+
+    return derived_path(_folder, path, ".marshal", FORMAT, pyphen.__version__)
 
 
 def _cached(cls: Any, path: Path) -> Any:
@@ -110,14 +100,10 @@ def _from_patterns(cls: Any, patterns: dict[str, tuple[int, tuple[int, ...]]]) -
 
 
 def _keep(target: Path, patterns: dict[str, tuple[int, tuple[Any, ...]]]) -> None:
-    from ..build.output import write_bytes
+    from ..build.output import write_kept
 
     values = [value for _, found in patterns.values() for value in found]
     if any(getattr(value, "data", None) is not None for value in values):
         return  # nonstandard hyphenation: objects marshal cannot keep
     plain = {key: (start, tuple(int(v) for v in found)) for key, (start, found) in patterns.items()}
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(target, marshal.dumps(plain))
-    except OSError as exc:  # a read-only dist/ only costs the parse next time
-        log.debug("cannot keep hyphenation patterns in %s: %s", target, exc)
+    write_kept(target, marshal.dumps(plain))

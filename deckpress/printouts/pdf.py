@@ -474,24 +474,18 @@ CMAP_FORMAT = 1
 
 def _character_map(path: str, kept: Path | None) -> Iterable[int]:
     """The code points of the font file at ``path`` (its first font)."""
-    import hashlib
     import json
 
-    target = None
-    if kept is not None:
+    from ..build.incremental import derived_path
+    from ..build.output import write_kept
+
+    target = derived_path(kept, Path(path), ".json", CMAP_FORMAT) if kept is not None else None
+    if target is not None:
         try:
-            stat = os.stat(path)
-        except OSError:
-            stat = None
-        if stat is not None:
-            identity = f"{CMAP_FORMAT}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}"
-            digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
-            target = kept / f"{Path(path).stem}-{digest}.json"
-            try:
-                spans = json.loads(target.read_text(encoding="utf-8"))
-                return [point for first, last in spans for point in range(first, last + 1)]
-            except (OSError, ValueError, TypeError):
-                pass
+            spans = json.loads(target.read_text(encoding="utf-8"))
+            return [point for first, last in spans for point in range(first, last + 1)]
+        except (OSError, ValueError, TypeError):
+            pass
     from fontTools.ttLib import TTFont
 
     try:
@@ -501,13 +495,7 @@ def _character_map(path: str, kept: Path | None) -> Iterable[int]:
         log.debug("cannot read the character map of %s: %s", path, exc)
         return []
     if target is not None:
-        from ..build.output import write_text
-
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_text(target, json.dumps(_spans(points)))
-        except OSError as exc:  # a read-only dist/ only costs the reading next time
-            log.debug("cannot keep the character map of %s in %s: %s", path, target, exc)
+        write_kept(target, json.dumps(_spans(points)).encode())
     return points
 
 

@@ -254,13 +254,13 @@ def typeset(sheets: list[Sheet], course: Course, options: BuildOptions) -> list[
     """
     if not sheets:
         return []
+    fonts = options.out / STATE_DIR / "fonts"  # the fonts' character maps, kept
     if workers.count() <= 1:
-        check_glyphs(course, options.source, options.out / STATE_DIR / "fonts")
+        check_glyphs(course, options.source, fonts)
         return [print_sheet(sheet) for sheet in sheets]
     _schedule(course, options, sheets)
     try:
-        # while the workers typeset
-        check_glyphs(course, options.source, options.out / STATE_DIR / "fonts")
+        check_glyphs(course, options.source, fonts)  # while the workers typeset
         done = []
         for sheet in sheets:
             options.context.progress(f"typesetting {sheet.path.name}", len(done), len(sheets))
