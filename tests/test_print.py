@@ -558,3 +558,84 @@ print(sorted(name for name in set(sys.modules) - before if name.startswith("deck
         [sys.executable, "-c", worker], input=job, capture_output=True, check=True, timeout=120
     )
     assert result.stdout.decode().strip() == "[]"
+
+
+KEY_POINTS = """\
+## Video 1 — Bullets
+**What to remember**
+- A key point long enough to wrap: {words}
+- A key point of two paragraphs, first one.
+
+  Its second paragraph.
+- **Bold** first word, then plain text that wraps as well: {words}
+
+---
+"""
+
+
+@pytest.mark.parametrize("stretch", ["semi-condensed", "normal"])
+def test_key_point_bullets_are_text_hung_where_the_list_marker_was(make_source, tmp_path, stretch):
+    """A one-paragraph key point's bullet is its first character, not a list marker
+    (WeasyPrint lays out and paints each marker as a positioned box of its own: a
+    sixth of all typesetting). It hangs exactly where the marker hung, and the first
+    line's text starts where the next lines do. Both DejaVu Sans widths (the built-in
+    stylesheet asks for semi-condensed: Condensed where fonts-dejavu-extra is
+    installed, else Book)."""
+    from deckpress.printouts import pdf
+
+    words = " ".join(["alpha beta gamma delta"] * 12)
+    src = make_source({"a.md": KEY_POINTS.format(words=words) + video_notes(2)})
+    course = load_course(src).course
+    options = BuildOptions(src, tmp_path / "dist", ("handouts",))
+    html_text = handouts.sheets(course, options)[0].html
+    css = f"html {{ font-stretch: {stretch}; }}"
+    marker_css = (
+        css + " ul.points > li { list-style: disc outside !important; text-indent: 0 !important; }"
+    )
+    as_text = pdf.Typesetter(html_text, css)(10)
+    as_marker = pdf.Typesetter(html_text.replace(handouts.BULLET, ""), marker_css)(10)
+
+    def markers(typeset) -> list[str]:
+        found = []
+
+        def walk(box, inside):
+            element = getattr(box, "element", None)
+            if element is not None and element.tag == "li":
+                inside = element.get("class", "")
+            if getattr(box, "is_outside_marker", False):
+                found.append(inside)
+            for child in getattr(box, "children", ()):
+                walk(child, inside)
+
+        for page in typeset.document.pages:
+            walk(page._page_box, None)
+        return found
+
+    assert markers(as_text) == ["blocks"]  # only the point of several blocks has one
+    assert markers(as_marker) == ["", "blocks", "", "", ""]  # video 2 has two points
+
+    def points(typeset) -> list[tuple[float, float, float]]:
+        """Per wrapping one-paragraph key point: its bullet's x, its first word's x and
+        the x of its next line (chars grouped into lines by their baseline)."""
+        with pdfplumber.open(io.BytesIO(pdf.write_pdf([typeset]))) as document:
+            chars = [c for c in document.pages[0].chars if c["text"].strip()]
+        rows: dict[float, list[dict]] = {}
+        for char in chars:
+            rows.setdefault(round(char["bottom"], 1), []).append(char)
+        lines = [sorted(row, key=lambda c: c["x0"]) for _, row in sorted(rows.items())]
+        found = []
+        for line, below in zip(lines, lines[1:], strict=False):
+            text = "".join(c["text"] for c in line)
+            if text.startswith(("•Akeypointlong", "•Boldfirst")):
+                found.append((line[0]["x0"], line[1]["x0"], below[0]["x0"]))
+        return found
+
+    hung, listed = points(as_text), points(as_marker)
+    assert len(hung) == len(listed) == 2
+    for (bullet, first, next_line), (marker, first_listed, next_listed) in zip(
+        hung, listed, strict=True
+    ):
+        assert first == pytest.approx(next_line, abs=0.01)  # the text hangs straight
+        assert bullet == pytest.approx(marker, abs=0.01)  # the bullet where the marker was
+        assert first == pytest.approx(first_listed, abs=0.01)
+        assert next_line == pytest.approx(next_listed, abs=0.01)
