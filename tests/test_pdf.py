@@ -262,3 +262,61 @@ def test_html_parser_with_its_expressions_cached_parses_the_same(monkeypatch):
         assert trees() == cached
     finally:
         assert htmlparsing.install()
+
+
+def test_fonttools_subsetting_and_variable_fonts_are_imported_when_used():
+    """WeasyPrint's PDF writer imports fontTools' subsetter and variable-font instancer
+    at import; a worker with the bundled HarfBuzz never uses them, so they are left
+    for their first use (a fresh process: this one has imported them already)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from deckpress.printouts import pdf; pdf.load(); pdf.warm_up();"
+        "print(sorted(m for m in sys.modules if m in pdf.DEFERRED_FONT_TOOLS or "
+        "m == 'fontTools.varLib'))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert found.strip() == "[]"
+
+
+FONTTOOLS_PATH = """
+import io, json, sys
+from pypdf import PdfReader
+from deckpress.printouts import pdf
+from tests.test_pdf import SAMPLE, embedded_fonts
+pdf.load()
+from weasyprint.pdf import fonts
+stand_ins = [fonts.subset.__doc__, fonts.instantiateVariableFont.__module__]
+bundled = pdf.write_pdf([pdf.Typesetter(SAMPLE)(10)])
+fonts.Font.subset = fonts.Font.subset.original
+fonts.harfbuzz_subset = None  # WeasyPrint's fontTools path
+data = pdf.write_pdf([pdf.Typesetter(SAMPLE)(10)])
+from fontTools.varLib import instancer
+calls = []
+instancer.instantiateVariableFont = lambda *a, **k: calls.append([a, k])
+fonts.instantiateVariableFont("font", {"wght": 700}, static=True)
+text = [PdfReader(io.BytesIO(d)).pages[0].extract_text() for d in (bundled, data)]
+print(json.dumps([stand_ins, data != bundled, text, embedded_fonts(data), calls]))
+"""
+
+
+def test_weasyprint_subsets_with_fonttools_and_flattens_variable_fonts_as_before():
+    """The stand-ins for fontTools' modules (see above) do what the modules do."""
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    found = subprocess.run(
+        [sys.executable, "-c", FONTTOOLS_PATH], capture_output=True, text=True, check=True,
+        cwd=ROOT,
+    ).stdout  # fmt: skip
+    stand_ins, differs, (bundled, fonttools), sizes, calls = json.loads(found)
+    assert "first use" in stand_ins[0] and stand_ins[1] == pdf.__name__
+    assert differs and fonttools == bundled  # another subsetter, the same text
+    assert sizes and all(size < 60_000 for size in sizes.values())
+    assert calls == [[["font", {"wght": 700}], {"static": True}]]

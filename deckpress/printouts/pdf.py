@@ -38,14 +38,16 @@ def load() -> Any:
     columns are laid out in one pass (:mod:`deckpress.printouts.columns`), a
     document's stylesheet is parsed once per process (:mod:`.stylesheets`),
     hyphenation patterns are parsed once per dictionary file (:mod:`.hyphenation`),
-    the HTML parser's expressions are compiled once (:mod:`.htmlparsing`), and PDF
-    streams are compressed at :data:`COMPRESSION_LEVEL`.
+    the HTML parser's expressions are compiled once (:mod:`.htmlparsing`), PDF
+    streams are compressed at :data:`COMPRESSION_LEVEL`, and the fontTools modules of
+    :data:`DEFERRED_FONT_TOOLS` are imported when first used.
     """
-    try:
-        with _direct_library_names():
+    with _font_tools_on_first_use():
+        try:
+            with _direct_library_names():
+                import weasyprint
+        except OSError:  # a system where some library is found only by searching
             import weasyprint
-    except OSError:  # a system where some library is found only by searching
-        import weasyprint
     import weasyprint.css
     import weasyprint.urls
     from weasyprint.pdf import fonts
@@ -101,6 +103,51 @@ def _direct_library_names() -> Iterator[None]:
         yield
     finally:
         ctypes.util.find_library = search
+
+
+DEFERRED_FONT_TOOLS = ("fontTools.subset", "fontTools.varLib.instancer")
+"""fontTools modules WeasyPrint's PDF writer imports (``weasyprint.pdf.fonts``) but only
+uses to subset fonts without HarfBuzz and to flatten variable fonts: 45 ms of every
+first worker's start-up (with what they import), on a build's critical path."""
+
+
+@contextmanager
+def _font_tools_on_first_use() -> Iterator[None]:
+    """While WeasyPrint is imported, each module of :data:`DEFERRED_FONT_TOOLS` is a
+    stand-in that imports the real one when one of its attributes is first used (a
+    call, ``subset.Options``); afterwards the modules are imported as usual."""
+    import importlib
+    import sys
+    import types
+
+    def stand_in(name: str) -> types.ModuleType:
+        module = types.ModuleType(name, f"{name}, imported on first use (deckpress)")
+
+        def __getattr__(attribute: str) -> Any:
+            if attribute.startswith("__"):
+                raise AttributeError(attribute)
+            if sys.modules.get(name) is module:  # used while WeasyPrint is imported
+                del sys.modules[name]
+            return getattr(importlib.import_module(name), attribute)
+
+        def instantiateVariableFont(*args: Any, **kwargs: Any) -> Any:  # noqa: N802
+            return __getattr__("instantiateVariableFont")(*args, **kwargs)
+
+        module.__getattr__ = __getattr__  # type: ignore[method-assign]
+        if name.endswith(".instancer"):  # imported by name: `from … import` it
+            module.instantiateVariableFont = instantiateVariableFont  # type: ignore[attr-defined]
+        return module
+
+    before = {name: sys.modules.get(name) for name in DEFERRED_FONT_TOOLS}
+    for name, module in before.items():
+        if module is None:
+            sys.modules[name] = stand_in(name)
+    try:
+        yield
+    finally:
+        for name, module in before.items():
+            if module is None:
+                sys.modules.pop(name, None)
 
 
 @lru_cache(maxsize=1)
