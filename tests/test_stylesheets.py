@@ -138,3 +138,100 @@ def test_install_is_idempotent_and_keeps_a_few():
     for n in range(stylesheets.KEEP + 3):
         pdf.Typesetter(doc(f"p {{ margin: {n}px }}"))(9)
     assert len(stylesheets._parsed) == stylesheets.KEEP
+
+
+# --------------------------------------------------------------------------
+# The lean user-agent stylesheet
+
+
+def with_both_user_agents(html: str, css: str, size: float, monkeypatch) -> tuple[bytes, bytes]:
+    """The PDF with the lean user-agent stylesheet, and with WeasyPrint's own."""
+    assert pdf._LEAN_USER_AGENT is not None
+    assert not stylesheets.needs_full_user_agent(html, css)
+    typesetter = pdf.Typesetter(html, css)
+    assert typesetter._html._ua_stylesheets()[0] is pdf._LEAN_USER_AGENT
+    lean = pdf.write_pdf([typesetter(size)])
+    with monkeypatch.context() as patched:
+        patched.setattr(pdf, "_LEAN_USER_AGENT", None)
+        full = pdf.write_pdf([pdf.Typesetter(html, css)(size)])
+    return lean, full
+
+
+def test_lean_user_agent_gives_the_same_bytes_for_every_sheet_of_the_real_notes(
+    tmp_path, monkeypatch
+):
+    course = load_course(SOURCE).course
+    options = BuildOptions(SOURCE, tmp_path)
+    whole, focus = cheatsheet.sheets(course, options)
+    jobs = [(whole, ""), (focus, printing.RELAXED_CSS)]
+    jobs += [(sheet, "") for sheet in handouts.sheets(course, options)]
+    for sheet, css in jobs:
+        lean, full = with_both_user_agents(sheet.html, css, sheet.floor + 0.5, monkeypatch)
+        assert lean == full, sheet.path.name
+
+
+def test_lean_user_agent_same_bytes_with_lists_tables_code_formulas_footnotes(
+    tmp_path, monkeypatch
+):
+    """A key point of several blocks and an answer with numbered and nested lists (their
+    own markers), footnotes (a list at the unit's end), tables, code, formulas, pictures."""
+    from .test_pages import rich_source
+
+    src = rich_source(tmp_path)
+    notes = src / "notes.md"
+    text = notes.read_text("utf-8")
+    text = text.replace("- Point 1b.\n", "- Point 1b.\n\n  - nested\n", 1)
+    text = text.replace(
+        "**Q1. Question 1?**\n", "**Q1. Question 1?**\n1. first\n2. second\n   - inner\n\n", 1
+    )
+    notes.write_text(text, "utf-8")
+    course = load_course(src).course
+    options = BuildOptions(src, tmp_path / "out")
+    sheets = cheatsheet.sheets(course, options) + handouts.sheets(course, options)
+    assert any("footnote" in sheet.html for sheet in sheets)
+    assert any("<ol>" in sheet.html and 'class="blocks"' in sheet.html for sheet in sheets)
+    for sheet in sheets:
+        lean, full = with_both_user_agents(sheet.html, "", sheet.floor + 0.5, monkeypatch)
+        assert lean == full, sheet.path.name
+
+
+@pytest.mark.parametrize(
+    "html, css",
+    [
+        (doc("div { display: list-item }"), ""),
+        (doc("p{display:inline list-item}"), ""),
+        (doc("", body='<p style="display: list-item">x</p>'), ""),
+        (doc("", body="<p style='float:footnote'>x</p>"), ""),
+        (doc("aside { float /* a note */ : footnote }"), ""),
+        (doc("aside { position: note(side) }"), ""),
+        (doc(r"p { disp\61 y: list-item }"), ""),
+        (doc("p {}", head='<link rel="stylesheet" href="data:text/css,">'), ""),
+        (doc("p {}"), "li { display: block } p { display: list-item }"),
+    ],
+)
+def test_a_document_that_could_use_the_rules_left_out_gets_them(html, css):
+    import weasyprint.html
+
+    assert stylesheets.needs_full_user_agent(html, css)
+    used = pdf.Typesetter(html, css)._html._ua_stylesheets()
+    assert used == [weasyprint.html.UA_STYLESHEET]
+
+
+def test_built_in_sheets_get_the_lean_user_agent_and_it_leaves_out_only_those_rules():
+    """The footnotes' class names and key points' lists of the built-in templates are
+    no reason for the full stylesheet; the lean one is WeasyPrint's but for the
+    pseudo-element rules (this WeasyPrint has each of them once)."""
+    html = doc(
+        ".footnotes { font-size: 0.85em } .footnote p { display: inline }",
+        body='<ul class="points"><li>x</li></ul><section class="footnotes"></section>',
+    )
+    assert not stylesheets.needs_full_user_agent(html)
+    import weasyprint.html
+
+    ua = weasyprint.html.UA
+    for start in stylesheets.UNIVERSAL_PSEUDO_RULES:
+        assert sum(line.startswith(start) for line in ua.splitlines()) == 1
+    assert pdf._LEAN_USER_AGENT is not None
+    lean_rules = len(pdf._LEAN_USER_AGENT.matcher.other_selectors)
+    full_rules = len(weasyprint.html.UA_STYLESHEET.matcher.other_selectors)
+    assert lean_rules == full_rules - len(stylesheets.UNIVERSAL_PSEUDO_RULES)

@@ -58,6 +58,10 @@ def load() -> Any:
     hyphenation.install()
     htmlparsing.install()
     stylesheets.install(weasyprint.css, weasyprint.CSS)
+    global _LEAN_USER_AGENT
+    from weasyprint.css.counters import CounterStyle
+
+    _LEAN_USER_AGENT = stylesheets.lean_user_agent(weasyprint.html, weasyprint.CSS, CounterStyle())
     _compress_at(COMPRESSION_LEVEL)
     if not subset.install(fonts.Font) and not fonts.harfbuzz_subset:
         log.info(
@@ -66,6 +70,10 @@ def load() -> Any:
         )
     return weasyprint
 
+
+_LEAN_USER_AGENT: Any = None
+"""WeasyPrint's user-agent stylesheet without the rules that style every element for
+pseudo-elements it cannot have (see :mod:`.stylesheets`); None: not available."""
 
 COMPRESSION_LEVEL = 6
 """zlib level of the PDFs' streams (fonts, page contents). pydyf, WeasyPrint's PDF
@@ -205,6 +213,11 @@ class Typesetter:
         fetcher = self._weasyprint.urls.URLFetcher(allowed_protocols={"data"})
         self._html = self._weasyprint.HTML(string=html, url_fetcher=fetcher)
         self._own_fonts = "@font-face" in html or "@font-face" in css
+        from .stylesheets import needs_full_user_agent
+
+        if _LEAN_USER_AGENT is not None and not needs_full_user_agent(html, css):
+            full = self._html._ua_stylesheets
+            self._html._ua_stylesheets = lambda forms=False: [_LEAN_USER_AGENT, *full(forms)[1:]]
 
     def __call__(self, font_pt: float) -> Typeset:
         """Lay out with ``:root { font-size: <font_pt>pt }`` and measure the pages."""

@@ -1,4 +1,5 @@
-"""One parse of a document's stylesheet per process, not one per render.
+"""What WeasyPrint's cascade reads, made once per process: a document's stylesheet
+parsed once, not once per render, and a lean user-agent stylesheet.
 
 WeasyPrint (``weasyprint.css.find_stylesheets``, as of version 70) parses a
 document's ``<style>`` element every time the document is rendered. deckpress
@@ -16,6 +17,11 @@ per-document state while they are parsed (``@font-face``, ``@counter-style``,
 ``@color-profile``) or are fetched (``@import``) is left to WeasyPrint, as are
 documents with several stylesheets, a ``<link>``, or a ``<style>`` with attributes.
 ``tests/test_stylesheets.py`` checks that the PDFs are the same bytes.
+
+:func:`lean_user_agent` and :func:`needs_full_user_agent`: WeasyPrint's user-agent
+stylesheet styles every element for pseudo-elements only list items, footnotes
+and notes have; a document that cannot have those elsewhere is rendered with a
+stylesheet whose rules name only what they apply to (the same PDF, tested).
 """
 
 from __future__ import annotations
@@ -98,3 +104,55 @@ def _only_style(css_module: Any, wrapper_element: Any) -> str | None:
     if not all(SHARED_AT_RULES.fullmatch(name) for name in _AT_RULE.findall(text)):
         return None
     return text
+
+
+# --------------------------------------------------------------------------
+# The user-agent stylesheet, lean where a document cannot tell
+
+UNIVERSAL_PSEUDO_RULES = {
+    "::marker {": "li::marker {",
+    "::footnote-call {": None,
+    "::footnote-marker {": None,
+    "::note-call {": None,
+    "::note-marker {": None,
+    "::note-callback {": None,
+}
+"""Rules of WeasyPrint's ``html5_ua.css`` (version 70) that match every element, each
+with what the lean stylesheet has instead (None: nothing). The cascade gives every
+element of a document a style for each (a fifth of its time), though WeasyPrint
+reads a ``::marker`` style only for list items (only ``li`` is one in that
+stylesheet) and the footnote and note ones only for an element that is a footnote
+(``float: footnote``) or a note (``position: note()``)."""
+_NEEDS_ALL = re.compile(r"list-item|float\s*:\s*footnote|note\s*\(|\\", re.IGNORECASE)
+_CSS_IN_HTML = re.compile(
+    r"<style\b[^>]*>(.*?)</style\s*>|\bstyle\s*=\s*(\"[^\"]*\"|'[^']*')",
+    re.IGNORECASE | re.DOTALL,
+)
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def lean_user_agent(html_module: Any, css_class: Any, counter_style: Any) -> Any | None:
+    """WeasyPrint's user-agent stylesheet (``html_module``: ``weasyprint.html``) with the
+    changes of :data:`UNIVERSAL_PSEUDO_RULES`, parsed (``css_class``: ``weasyprint.CSS``;
+    ``counter_style``: a fresh ``CounterStyle`` for its ``@counter-style`` rules); None
+    when the stylesheet does not have each of those rules once, at a line's start."""
+    lines = html_module.UA.splitlines(keepends=True)
+    for start, instead in UNIVERSAL_PSEUDO_RULES.items():
+        found = [i for i, line in enumerate(lines) if line.startswith(start)]
+        if len(found) != 1 or not lines[found[0]].rstrip().endswith("}"):
+            return None
+        line = lines[found[0]]
+        lines[found[0]] = "" if instead is None else instead + line[len(start) :]
+    return css_class(string="".join(lines), counter_style=counter_style)
+
+
+def needs_full_user_agent(html: str, css: str = "") -> bool:
+    """Whether the CSS of ``html`` (its ``<style>`` elements and ``style`` attributes) or
+    ``css`` could make an element other than ``li`` a list item, or an element a
+    footnote or a note (then the full user-agent stylesheet is used). Comments aside,
+    it looks for ``list-item``, ``float: footnote`` and ``note(``; a backslash (a CSS
+    escape could spell them) or a ``<link>`` (a stylesheet not read here) count too."""
+    if re.search(r"<link\b", html, re.IGNORECASE):
+        return True
+    found = [css, *(block or attribute for block, attribute in _CSS_IN_HTML.findall(html))]
+    return any(_NEEDS_ALL.search(_COMMENT.sub(" ", text)) for text in found)
