@@ -59,6 +59,23 @@ def unpicklable_result():
     return threading.Lock()
 
 
+def makes_cyclic_garbage(count: int) -> tuple[bool, int, int]:
+    """Whether the collector may run during the job; new objects before and after."""
+    import gc
+
+    before = gc.get_count()[0]
+    for _ in range(count):
+        cycle: list = []
+        cycle.append(cycle)
+    return gc.isenabled(), before, gc.get_count()[0]
+
+
+def gc_count() -> int:
+    import gc
+
+    return gc.get_count()[0]
+
+
 def gone(pids: list[int], seconds: float = 10) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and any(running(pid) for pid in pids):
@@ -171,3 +188,16 @@ def test_workers_end_when_the_build_process_is_killed(tmp_path):
         for pid in pids if "pids" in locals() else ():
             if running(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_workers_collect_garbage_between_jobs_once_there_is_enough(pools, monkeypatch):
+    """No collection during a job (a layout is a growing tree the collector would walk
+    over and over); after a job that leaves more than COLLECT_AFTER new objects, one."""
+    monkeypatch.setattr(workers, "COLLECT_AFTER", 100_000)
+    pool = workers.Pool(1)
+    pools.append(pool)
+    enabled, before, after = pool.submit(makes_cyclic_garbage, 50_000).result(timeout=30)
+    assert not enabled and after - before > 49_000  # nothing collected meanwhile
+    assert pool.submit(gc_count).result(timeout=30) > 49_000  # not enough: kept
+    pool.submit(makes_cyclic_garbage, 60_000).result(timeout=30)
+    assert pool.submit(gc_count).result(timeout=30) < 1_000  # collected after that job
