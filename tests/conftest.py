@@ -7,6 +7,24 @@ from pathlib import Path
 
 import pytest
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_user_cache(tmp_path_factory):
+    """The tests' builds keep the per-user cache (deckpress.usercache) in a folder of
+    their own, not in the user's: set for the session, subprocesses inherit it."""
+    import os
+
+    from deckpress import usercache
+
+    before = os.environ.get(usercache.ENV)
+    os.environ[usercache.ENV] = str(tmp_path_factory.mktemp("usercache"))
+    yield
+    if before is None:
+        os.environ.pop(usercache.ENV, None)
+    else:
+        os.environ[usercache.ENV] = before
+
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

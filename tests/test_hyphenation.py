@@ -120,13 +120,30 @@ def test_without_a_folder_nothing_is_written(tmp_path: Path) -> None:
 
 def test_a_build_keeps_the_patterns(make_source, tmp_path: Path) -> None:
     """A build (a fresh process, as a user runs it) leaves the patterns it parsed in
-    dist/.deckpress/ for the next one, which reads them back."""
+    the per-user cache for the next one, of any course, which reads them back."""
+    import os
+
+    from deckpress import usercache
+
     src = make_source({"notes.md": video(1) + video(2)})
     out = tmp_path / "dist"
-    build = [sys.executable, "-m", "deckpress", "build", "-q", "--source", src, "--out", out]
-    subprocess.run([*build, "--only", "handouts"], check=True)
-    (kept,) = (out / ".deckpress" / "hyphenation").iterdir()
+    cache = tmp_path / "cache"
+    env = {**os.environ, usercache.ENV: str(cache)}
+    build = [
+        sys.executable,
+        "-m",
+        "deckpress",
+        "build",
+        "-q",
+        "--source",
+        src,
+        "--only",
+        "handouts",
+    ]
+    subprocess.run([*build, "--out", out], check=True, env=env)
+    (kept,) = (cache / "hyphenation").iterdir()
     assert kept.suffix == ".marshal"
+    assert not (out / ".deckpress" / "hyphenation").exists()
     written = kept.stat().st_mtime_ns
-    subprocess.run([*build, "--only", "handouts", "--force"], check=True)
+    subprocess.run([*build, "--out", tmp_path / "other"], check=True, env=env)  # cold
     assert kept.stat().st_mtime_ns == written, "read back, not parsed and written again"

@@ -150,9 +150,10 @@ def run(
     needs no parsing at all.) Raises :class:`~deckpress.errors.DeckpressError`
     for user mistakes; nothing is written then.
     """
+    from .. import usercache
     from ..printouts import hyphenation
 
-    hyphenation.cache_in(options.out / STATE_DIR / "hyphenation")  # workers inherit it
+    hyphenation.cache_in(usercache.part("hyphenation"))  # the workers inherit it
     # background work starts first, while this process imports and loads the rest
     for module in dict.fromkeys(WARM_UP[name] for name in options.only if name in WARM_UP):
         importlib.import_module(module).warm_up()
@@ -162,7 +163,7 @@ def run(
     from ..printouts import formulas
 
     templating.forget_environments()
-    templating.cache_in(options.out / STATE_DIR / "templates")
+    templating.cache_in(usercache.part("templates"))
     printing = sys.modules.get("deckpress.printouts.printing")  # loaded by an earlier build
     if printing is not None:
         printing.new_build()

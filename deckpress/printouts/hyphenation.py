@@ -3,9 +3,9 @@
 WeasyPrint hyphenates with pyphen, which parses a whole ``hyph_*.dic`` (11,000
 patterns for English, with a regular expression each) the first time a process
 hyphenates a language: about 35 ms of every build's first worker, before its first
-sheet. :func:`install` makes pyphen keep what it parsed in the build's bookkeeping
-folder (``dist/.deckpress/hyphenation/``, see :func:`cache_in`) and read it back
-with :mod:`marshal` (about 3 ms) in later builds. The patterns are the same
+sheet. :func:`install` makes pyphen keep what it parsed in the per-user cache
+(``hyphenation/`` in :func:`deckpress.usercache.folder`, see :func:`cache_in`) and
+read it back with :mod:`marshal` (about 3 ms) in later builds, of any course. The patterns are the same
 either way (``tests/test_hyphenation.py``), so the PDFs are too.
 
 A cached file is named after the dictionary file's path, size and modification

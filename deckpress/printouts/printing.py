@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
 
-from .. import __version__
+from .. import __version__, usercache
 from ..build.artifacts import ARTIFACTS
-from ..build.incremental import STATE_DIR, fingerprint, recorded
+from ..build.incremental import fingerprint, recorded
 from ..build.output import write_bytes
 from . import fit, pages, subset, workers
 
@@ -254,7 +254,7 @@ def typeset(sheets: list[Sheet], course: Course, options: BuildOptions) -> list[
     """
     if not sheets:
         return []
-    fonts = options.out / STATE_DIR / "fonts"  # the fonts' character maps, kept
+    fonts = usercache.part("fonts")  # the fonts' character maps, kept
     if workers.count() <= 1:
         check_glyphs(course, options.source, fonts)
         return [print_sheet(sheet) for sheet in sheets]
