@@ -220,7 +220,7 @@ def test_a_document_that_could_use_the_rules_left_out_gets_them(html, css):
 def test_built_in_sheets_get_the_lean_user_agent_and_it_leaves_out_only_those_rules():
     """The footnotes' class names and key points' lists of the built-in templates are
     no reason for the full stylesheet; the lean one is WeasyPrint's but for the
-    pseudo-element rules (this WeasyPrint has each of them once)."""
+    pseudo-element rules, ::marker kept for li (this WeasyPrint has each rule once)."""
     html = doc(
         ".footnotes { font-size: 0.85em } .footnote p { display: inline }",
         body='<ul class="points"><li>x</li></ul><section class="footnotes"></section>',
@@ -228,10 +228,15 @@ def test_built_in_sheets_get_the_lean_user_agent_and_it_leaves_out_only_those_ru
     assert not stylesheets.needs_full_user_agent(html)
     import weasyprint.html
 
-    ua = weasyprint.html.UA
-    for start in stylesheets.UNIVERSAL_PSEUDO_RULES:
-        assert sum(line.startswith(start) for line in ua.splitlines()) == 1
-    assert pdf._LEAN_USER_AGENT is not None
-    lean_rules = len(pdf._LEAN_USER_AGENT.matcher.other_selectors)
-    full_rules = len(weasyprint.html.UA_STYLESHEET.matcher.other_selectors)
-    assert lean_rules == full_rules - len(stylesheets.UNIVERSAL_PSEUDO_RULES)
+    lean, full = pdf._LEAN_USER_AGENT.matcher, weasyprint.html.UA_STYLESHEET.matcher
+    assert len(lean.other_selectors) == len(full.other_selectors) - 6
+    assert {entry[3] for entry in lean.other_selectors}.isdisjoint(
+        stylesheets.UNIVERSAL_PSEUDO_RULES
+    )
+    moved = [entry for entry in lean.lower_local_name_selectors["li"] if entry[3] == "marker"]
+    assert len(moved) == 1 and moved[0] in full.other_selectors  # the same rule, same order
+    assert len(lean.lower_local_name_selectors["li"]) == 1 + len(
+        full.lower_local_name_selectors["li"]
+    )
+    assert weasyprint.html.UA_STYLESHEET.matcher is full  # the original is untouched
+    assert stylesheets.lean_user_agent(weasyprint.html.UA_STYLESHEET, "p { }") is None

@@ -59,9 +59,9 @@ def load() -> Any:
     htmlparsing.install()
     stylesheets.install(weasyprint.css, weasyprint.CSS)
     global _LEAN_USER_AGENT
-    from weasyprint.css.counters import CounterStyle
-
-    _LEAN_USER_AGENT = stylesheets.lean_user_agent(weasyprint.html, weasyprint.CSS, CounterStyle())
+    _LEAN_USER_AGENT = stylesheets.lean_user_agent(
+        weasyprint.html.UA_STYLESHEET, weasyprint.html.UA
+    )
     _compress_at(COMPRESSION_LEVEL)
     if not subset.install(fonts.Font) and not fonts.harfbuzz_subset:
         log.info(

@@ -110,19 +110,20 @@ def _only_style(css_module: Any, wrapper_element: Any) -> str | None:
 # The user-agent stylesheet, lean where a document cannot tell
 
 UNIVERSAL_PSEUDO_RULES = {
-    "::marker {": "li::marker {",
-    "::footnote-call {": None,
-    "::footnote-marker {": None,
-    "::note-call {": None,
-    "::note-marker {": None,
-    "::note-callback {": None,
+    "marker": "li",
+    "footnote-call": None,
+    "footnote-marker": None,
+    "note-call": None,
+    "note-marker": None,
+    "note-callback": None,
 }
-"""Rules of WeasyPrint's ``html5_ua.css`` (version 70) that match every element, each
-with what the lean stylesheet has instead (None: nothing). The cascade gives every
-element of a document a style for each (a fifth of its time), though WeasyPrint
-reads a ``::marker`` style only for list items (only ``li`` is one in that
-stylesheet) and the footnote and note ones only for an element that is a footnote
-(``float: footnote``) or a note (``position: note()``)."""
+"""Pseudo-elements whose rule in WeasyPrint's ``html5_ua.css`` (version 70) matches
+every element (``::marker { … }``), each with the one element the lean stylesheet
+keeps it for (None: none). The cascade gives every element of a document a style
+for each (4-5 % of all typesetting), though WeasyPrint reads a ``::marker`` style
+only for list items (only ``li`` is one in that stylesheet) and the footnote and
+note ones only for an element that is a footnote (``float: footnote``) or a note
+(``position: note()``)."""
 _NEEDS_ALL = re.compile(r"list-item|float\s*:\s*footnote|note\s*\(|\\", re.IGNORECASE)
 _CSS_IN_HTML = re.compile(
     r"<style\b[^>]*>(.*?)</style\s*>|\bstyle\s*=\s*(\"[^\"]*\"|'[^']*')",
@@ -131,19 +132,39 @@ _CSS_IN_HTML = re.compile(
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 
 
-def lean_user_agent(html_module: Any, css_class: Any, counter_style: Any) -> Any | None:
-    """WeasyPrint's user-agent stylesheet (``html_module``: ``weasyprint.html``) with the
-    changes of :data:`UNIVERSAL_PSEUDO_RULES`, parsed (``css_class``: ``weasyprint.CSS``;
-    ``counter_style``: a fresh ``CounterStyle`` for its ``@counter-style`` rules); None
-    when the stylesheet does not have each of those rules once, at a line's start."""
-    lines = html_module.UA.splitlines(keepends=True)
-    for start, instead in UNIVERSAL_PSEUDO_RULES.items():
-        found = [i for i, line in enumerate(lines) if line.startswith(start)]
-        if len(found) != 1 or not lines[found[0]].rstrip().endswith("}"):
+def lean_user_agent(full: Any, text: str) -> Any | None:
+    """A copy of WeasyPrint's parsed user-agent stylesheet ``full``
+    (``weasyprint.html.UA_STYLESHEET``, parsed from ``text``) in which each rule of
+    :data:`UNIVERSAL_PSEUDO_RULES` is tried only on the element named there, with
+    its place in the cascade unchanged (cssselect2 orders matches by specificity,
+    then by the order the rules were added), or on no element; None when ``text``
+    does not have each such rule once, at a line's start, nor the parsed sheet one
+    such selector for each. Made without parsing anything again."""
+    import copy
+
+    lines = text.splitlines()
+    matcher = full.matcher
+    found = {
+        name: [e for e in matcher.other_selectors if e[3] == name]
+        for name in UNIVERSAL_PSEUDO_RULES
+    }
+    for name, entries in found.items():
+        rules = [line for line in lines if line.startswith(f"::{name} {{")]
+        if len(rules) != 1 or len(entries) != 1:
             return None
-        line = lines[found[0]]
-        lines[found[0]] = "" if instead is None else instead + line[len(start) :]
-    return css_class(string="".join(lines), counter_style=counter_style)
+    lean = copy.copy(matcher)
+    lean.other_selectors = [
+        e for e in matcher.other_selectors if e[3] not in UNIVERSAL_PSEUDO_RULES
+    ]
+    lean.lower_local_name_selectors = {
+        name: list(entries) for name, entries in matcher.lower_local_name_selectors.items()
+    }
+    for name, element in UNIVERSAL_PSEUDO_RULES.items():
+        if element is not None:
+            lean.lower_local_name_selectors.setdefault(element, []).extend(found[name])
+    sheet = copy.copy(full)
+    sheet.matcher = lean
+    return sheet
 
 
 def needs_full_user_agent(html: str, css: str = "") -> bool:
