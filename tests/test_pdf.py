@@ -320,3 +320,23 @@ def test_weasyprint_subsets_with_fonttools_and_flattens_variable_fonts_as_before
     assert differs and fonttools == bundled  # another subsetter, the same text
     assert sizes and all(size < 60_000 for size in sizes.values())
     assert calls == [[["font", {"wght": 700}], {"static": True}]]
+
+
+def test_a_font_tools_module_used_while_weasyprint_is_imported_stays_imported():
+    """A stand-in used during the import window imports the real module, which stays."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from deckpress.printouts import pdf\n"
+        "with pdf._font_tools_on_first_use():\n"
+        "    stand_in = sys.modules['fontTools.subset']\n"
+        "    stand_in.Options\n"
+        "real = sys.modules.get('fontTools.subset')\n"
+        "print(real is not None and real is not stand_in and hasattr(real, '__file__'),"
+        " 'fontTools.varLib.instancer' in sys.modules)"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert found.split() == ["True", "False"]  # the used one kept, the other stand-in gone

@@ -146,16 +146,14 @@ def _font_tools_on_first_use() -> Iterator[None]:
             module.instantiateVariableFont = instantiateVariableFont  # type: ignore[attr-defined]
         return module
 
-    before = {name: sys.modules.get(name) for name in DEFERRED_FONT_TOOLS}
-    for name, module in before.items():
-        if module is None:
-            sys.modules[name] = stand_in(name)
+    placed = {name: stand_in(name) for name in DEFERRED_FONT_TOOLS if name not in sys.modules}
+    sys.modules.update(placed)
     try:
         yield
     finally:
-        for name, module in before.items():
-            if module is None:
-                sys.modules.pop(name, None)
+        for name, module in placed.items():
+            if sys.modules.get(name) is module:  # not the real one, imported meanwhile
+                del sys.modules[name]
 
 
 @lru_cache(maxsize=1)
