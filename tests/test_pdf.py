@@ -264,22 +264,28 @@ def test_html_parser_with_its_expressions_cached_parses_the_same(monkeypatch):
         assert htmlparsing.install()
 
 
+def fresh_python(code: str) -> str:
+    """What ``code`` prints, run by a fresh interpreter in the project folder (this one
+    has long imported WeasyPrint and fontTools)."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    command = [sys.executable, "-c", code]
+    return subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+
+
 def test_fonttools_subsetting_and_variable_fonts_are_imported_when_used():
     """WeasyPrint's PDF writer imports fontTools' subsetter and variable-font instancer
     at import; a worker with the bundled HarfBuzz never uses them, so they are left
     for their first use (a fresh process: this one has imported them already)."""
-    import subprocess
-    import sys
-
     code = (
         "import sys; from deckpress.printouts import pdf; pdf.load(); pdf.warm_up();"
         "print(sorted(m for m in sys.modules if m in pdf.DEFERRED_FONT_TOOLS or "
         "m == 'fontTools.varLib'))"
     )
-    found = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert found.strip() == "[]"
+    assert fresh_python(code).strip() == "[]"
 
 
 FONTTOOLS_PATH = """
@@ -306,15 +312,8 @@ print(json.dumps([stand_ins, data != bundled, text, embedded_fonts(data), calls]
 def test_weasyprint_subsets_with_fonttools_and_flattens_variable_fonts_as_before():
     """The stand-ins for fontTools' modules (see above) do what the modules do."""
     import json
-    import subprocess
-    import sys
 
-    from .conftest import ROOT
-
-    found = subprocess.run(
-        [sys.executable, "-c", FONTTOOLS_PATH], capture_output=True, text=True, check=True,
-        cwd=ROOT,
-    ).stdout  # fmt: skip
+    found = fresh_python(FONTTOOLS_PATH)
     stand_ins, differs, (bundled, fonttools), sizes, calls = json.loads(found)
     assert "first use" in stand_ins[0] and stand_ins[1] == pdf.__name__
     assert differs and fonttools == bundled  # another subsetter, the same text
@@ -324,8 +323,6 @@ def test_weasyprint_subsets_with_fonttools_and_flattens_variable_fonts_as_before
 
 def test_a_font_tools_module_used_while_weasyprint_is_imported_stays_imported():
     """A stand-in used during the import window imports the real module, which stays."""
-    import subprocess
-    import sys
 
     code = (
         "import sys; from deckpress.printouts import pdf\n"
@@ -336,7 +333,7 @@ def test_a_font_tools_module_used_while_weasyprint_is_imported_stays_imported():
         "print(real is not None and real is not stand_in and hasattr(real, '__file__'),"
         " 'fontTools.varLib.instancer' in sys.modules)"
     )
-    found = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert found.split() == ["True", "False"]  # the used one kept, the other stand-in gone
+    assert fresh_python(code).split() == [
+        "True",
+        "False",
+    ]  # the used one kept, the other stand-in gone
