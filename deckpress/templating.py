@@ -58,7 +58,23 @@ def get_env(override: Path | None = None) -> jinja2.Environment:
     env.filters["md"] = md
     env.filters["md_inline"] = md_inline
     env.filters["first_sentence"] = first_sentence
+    env.tests["text_run"] = text_run
     return env
+
+
+_NOT_TEXT = re.compile(
+    r"<(?:p|div|ul|ol|li|dl|pre|table|blockquote|h[1-6]|hr|section|figure|details)\b"
+    r"|<img\b(?![^>]*\bclass=\"math\")",
+    re.IGNORECASE,
+)
+
+
+def text_run(html: str) -> bool:
+    """Whether rendered ``html`` is one run of text (inline markup and inline formulas
+    and line breaks only): no block (paragraph, list, table, code block, display
+    formula, footnotes) and no picture (a jinja test, ``html is text_run``; the print
+    macros start such a key point with its bullet as text)."""
+    return _NOT_TEXT.search(html) is None
 
 
 def cache_in(folder: Path | None) -> None:

@@ -639,3 +639,120 @@ def test_key_point_bullets_are_text_hung_where_the_list_marker_was(make_source, 
         assert bullet == pytest.approx(marker, abs=0.01)  # the bullet where the marker was
         assert first == pytest.approx(first_listed, abs=0.01)
         assert next_line == pytest.approx(next_listed, abs=0.01)
+
+
+def test_continued_video_labels_also_before_key_points_of_several_blocks(make_source, tmp_path):
+    """A video longer than a column continues with a "(cont.)" label, also when the
+    key point that opens the next column has class "blocks" (the label is found by
+    its data-k whatever else the tag has)."""
+    points = "".join(
+        f"- Point {i} has a first paragraph long enough to take a line.\n\n"
+        f"  And a second paragraph for point {i}, to make it a block point.\n"
+        for i in range(1, 61)
+    )
+    notes = f"## Video 1 — Long video\n**What to remember**\n{points}\n---\n" + video_notes(2)
+    src = make_source({"a.md": notes})
+    out = tmp_path / "dist"
+    build(src, out, "--only", "cheatsheet", "--only", "handouts", "-q")
+    for name in ("cheatsheet.pdf", "handouts.pdf"):
+        text = "".join(pages_text(out / name))
+        assert text.count("1Longvideo(cont.)") >= 1, name
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "A footnote here[^1] in a key point.\n\n[^1]: The footnote text.\n",
+        "$$\\sum_{i=1}^n x_i$$ display formula then text.\n",
+        "![pic](pic.png)\n",
+        "Two paragraphs, first.\n\n  Second paragraph.\n",
+    ],
+)
+def test_key_points_that_are_not_one_run_of_text_keep_the_list_marker(make_source, tmp_path, point):
+    """Footnotes, display formulas, pictures and paragraphs are blocks: such a point
+    gets the list's marker (at its top), not a text bullet alone on a line."""
+    from deckpress.printouts import pdf
+
+    picture = (FIXTURES / "fidelity" / "pictures-in-print" / "small.png").read_bytes()
+    notes = f"## Video 1 — V\n**What to remember**\n- {point}\n---\n" + video_notes(2)
+    src = make_source({"a.md": notes, "pic.png": picture})
+    course = load_course(src).course
+    html_text = handouts.sheets(course, BuildOptions(src, tmp_path / "d", ("handouts",)))[0].html
+    first = re.search(r'<li data-k="1"[^>]*>(.{0,40})', html_text)
+    assert 'class="blocks"' in first.group(0) and handouts.BULLET not in first.group(1)
+    document = pdf.Typesetter(html_text)(10).document
+    markers = [
+        box
+        for page in document.pages
+        for box in page._page_box.descendants()
+        if getattr(box, "is_outside_marker", False)
+    ]
+    assert len(markers) == 1
+
+
+def test_text_run_tells_inline_text_from_blocks_and_pictures():
+    from deckpress.templating import text_run
+
+    assert text_run('<strong>Bold</strong> and <img class="math" alt="x" src="d"> and a<br>b')
+    for html_text in (
+        "<p>a</p>",
+        'A<img class="math display" src="d">',
+        '<img src="pic.png" alt="p">',
+        'x<div class="footnotes"></div>',
+        "<ul><li>a</li></ul>",
+        "<pre>code</pre>",
+    ):
+        assert not text_run(html_text), html_text
+
+
+def _old_style_templates(folder: Path, which: str) -> None:
+    """The built-in print-macros.html or print.css as they were before key points'
+    bullets became text, in ``folder`` (a course's own templates)."""
+    folder.mkdir(exist_ok=True)
+    if which == "print-macros.html":
+        text = (BUILTIN_TEMPLATES / which).read_text("utf-8")
+        start = text.index('<ul class="points')
+        end = text.index("</ul>", start) + len("</ul>")
+        old = (
+            '<ul class="points">\n{% for point in video.key_points %}\n'
+            '<li data-k="{{ loop.index }}">{{ point.text | md(video) if "\\n" in point.text '
+            "else point.text | md_inline(video) }}</li>\n{% endfor %}\n</ul>"
+        )
+        text = text[:start] + old + text[end:]
+    else:
+        text = (BUILTIN_TEMPLATES / which).read_text("utf-8")
+        text = re.sub(r"ul\.hung[^{]*\{[^}]*\}", "", text)
+    (folder / which).write_text(text, "utf-8")
+
+
+@pytest.mark.parametrize("which", ["print-macros.html", "print.css"])
+def test_a_course_with_its_own_old_style_template_shows_each_bullet_once(
+    make_source, tmp_path, which
+):
+    """A course's own print-macros.html or print.css written before bullets were
+    text (the other one built in): every key point still shows exactly one bullet,
+    and no line of it starts left of its bullet (with an old print.css the bullet
+    does not hang: the lines after the first start under it)."""
+    words = " ".join(["alpha beta gamma delta"] * 8)
+    notes = f"## Video 1 — V\n**What to remember**\n- One {words}\n- Two {words}\n\n---\n"
+    src = make_source(
+        {"a.md": notes + video_notes(2)},
+        config="title: Tiny course\ntemplates: mine\ntopics:\n  - title: All\n    videos: 1-2\n",
+    )
+    _old_style_templates(src / "mine", which)
+    out = tmp_path / "dist"
+    build(src, out, "--only", "handouts", "-q")
+    (handout,) = (out / "handouts").glob("*.pdf")
+    with pdfplumber.open(handout) as document:
+        chars = document.pages[0].chars
+    bullets = [c for c in chars if c["text"] == "•"]
+    assert len(bullets) == 4  # two points in each video, one bullet each
+    lines: dict[float, list[dict]] = {}
+    for char in chars:
+        lines.setdefault(round(char["bottom"], 1), []).append(char)
+    points = [line for line in lines.values() if "gamma" in "".join(c["text"] for c in line)]
+    assert len(points) >= 4  # the two long points wrap
+    starts = {round(min(c["x0"] for c in line if c["text"] not in "• "), 1) for line in points}
+    assert min(starts) >= round(bullets[0]["x0"], 1)
+    if which == "print-macros.html":  # the built-in print.css: a marker, lines aligned
+        assert len(starts) == 1 and starts.pop() > bullets[0]["x0"]

@@ -346,24 +346,17 @@ def _insert_label(html: str, ident: str, kind: str, index: str) -> str:
     label = f'<p class="cont">{title} (cont.)</p>'
     end = html.find("</section>", start)
     if kind == "k":
-        first, tag, wrap = (
-            '<ul class="points">',
-            f'<li data-k="{index}">',
-            ("</ul>", '<ul class="points">'),
-        )
+        first, tag, close = '<ul class="points', f'<li data-k="{index}"', "</ul>"
     else:
-        first, tag, wrap = (
-            '<dl class="qa">',
-            f'<div class="q" data-q="{index}">',
-            ("</dl>", '<dl class="qa">'),
-        )
+        first, tag, close = '<dl class="qa', f'<div class="q" data-q="{index}"', "</dl>"
     at = html.find(tag, start, end)
-    if at < 0:
+    opened = html.rfind(first, start, at) if at >= 0 else -1
+    if opened < 0:
         return html
     if index == "1":  # the list itself opens the column: the label goes before it
-        at = html.find(first, start, end)
-        return html[:at] + label + html[at:]
-    return html[:at] + wrap[0] + label + wrap[1] + html[at:]
+        return html[:opened] + label + html[opened:]
+    opening = html[opened : html.index(">", opened) + 1]  # the list again, as it was
+    return html[:at] + close + label + opening + html[at:]
 
 
 def _widened(sheet: Sheet, best: pdf_module.Typeset, css: str) -> tuple[pdf_module.Typeset, int]:
