@@ -207,6 +207,14 @@ def test_lean_user_agent_same_bytes_with_lists_tables_code_formulas_footnotes(
         (doc(r"p { disp\61 y: list-item }"), ""),
         (doc("p {}", head='<link rel="stylesheet" href="data:text/css,">'), ""),
         (doc("p {}"), "li { display: block } p { display: list-item }"),
+        (doc("", body="<p style=display:list-item>x</p>"), ""),  # unquoted
+        (doc("", body="<p>a<span style=float:footnote>n</span></p>"), ""),
+        (doc("", body='<p style="display:list&#45;item">x</p>'), ""),  # a reference
+        (doc("", body='<span style="float:foot&#110;ote">n</span>'), ""),
+        (doc('@import url("data:text/css,p{}");'), ""),
+        (doc("li > p { display: inherit }"), ""),  # a list item's child: one too
+        (doc(":root { --d: block } p { display: var(--d) }"), ""),
+        ("<html><body><p>x</p><style>p { display: list-item }", ""),  # never closed
     ],
 )
 def test_a_document_that_could_use_the_rules_left_out_gets_them(html, css):
@@ -240,3 +248,24 @@ def test_built_in_sheets_get_the_lean_user_agent_and_it_leaves_out_only_those_ru
     )
     assert weasyprint.html.UA_STYLESHEET.matcher is full  # the original is untouched
     assert stylesheets.lean_user_agent(weasyprint.html.UA_STYLESHEET, "p { }") is None
+
+
+def test_a_document_the_check_misses_is_rendered_again_with_the_full_stylesheet(monkeypatch):
+    """A footnote the lean stylesheet has no styles for makes WeasyPrint fail: the
+    document is then rendered with WeasyPrint's own stylesheet (the same PDF)."""
+    html = doc("@page { @footnote {} }", body="<p>Text<span class=f>note</span> more</p>")
+    css = ".f { float: footnote }"
+    full = pdf.write_pdf([pdf.Typesetter(html, css)(10)])
+    monkeypatch.setattr(stylesheets, "needs_full_user_agent", lambda *args: False)
+    typesetter = pdf.Typesetter(html, css)
+    assert typesetter._html._ua_stylesheets()[0] is pdf._LEAN_USER_AGENT
+    assert pdf.write_pdf([typesetter(10)]) == full
+    assert not typesetter._lean  # later sizes: the full one straight away
+    with pytest.raises(TypeError):  # what the lean stylesheet alone does with it
+        _render_lean(html, css)
+
+
+def _render_lean(html: str, css: str) -> None:
+    page = weasyprint.HTML(string=html)
+    page._ua_stylesheets = lambda forms=False: [pdf._LEAN_USER_AGENT]
+    page.render(stylesheets=[weasyprint.CSS(string=css)])

@@ -213,7 +213,8 @@ class Typesetter:
         self._own_fonts = "@font-face" in html or "@font-face" in css
         from .stylesheets import needs_full_user_agent
 
-        if _LEAN_USER_AGENT is not None and not needs_full_user_agent(html, css):
+        self._lean = _LEAN_USER_AGENT is not None and not needs_full_user_agent(html, css)
+        if self._lean:
             full = self._html._ua_stylesheets
             self._html._ua_stylesheets = lambda forms=False: [_LEAN_USER_AGENT, *full(forms)[1:]]
 
@@ -223,7 +224,18 @@ class Typesetter:
         # a document with its own @font-face gets its own configuration: fonts one
         # document declares must not be found by the next
         shared = font_config() if not self._own_fonts else None
-        document = self._html.render(stylesheets=[size, *self._extra], font_config=shared)
+        try:
+            document = self._html.render(stylesheets=[size, *self._extra], font_config=shared)
+        except Exception:
+            if not self._lean:
+                raise
+            # something the check did not foresee needed a rule the lean user-agent
+            # stylesheet leaves out (WeasyPrint fails without a footnote's styles):
+            # this document gets WeasyPrint's own from now on
+            log.debug("rendering again with WeasyPrint's full user-agent stylesheet")
+            del self._html._ua_stylesheets
+            self._lean = False
+            document = self._html.render(stylesheets=[size, *self._extra], font_config=shared)
         fills = tuple(page_fill(page._page_box) for page in document.pages)
         return Typeset(font_pt, fills or (0.0,), document)
 

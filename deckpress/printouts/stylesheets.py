@@ -26,6 +26,7 @@ stylesheet whose rules name only what they apply to (the same PDF, tested).
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -124,9 +125,14 @@ for each (4-5 % of all typesetting), though WeasyPrint reads a ``::marker`` styl
 only for list items (only ``li`` is one in that stylesheet) and the footnote and
 note ones only for an element that is a footnote (``float: footnote``) or a note
 (``position: note()``)."""
-_NEEDS_ALL = re.compile(r"list-item|float\s*:\s*footnote|note\s*\(|\\", re.IGNORECASE)
+_NEEDS_ALL = re.compile(
+    r"list-item|float\s*:\s*footnote|note\s*\(|@import|\\"
+    r"|\b(?:display|float|position|all)\s*:\s*(?:inherit|var\s*\()",
+    re.IGNORECASE,
+)
 _CSS_IN_HTML = re.compile(
-    r"<style\b[^>]*>(.*?)</style\s*>|\bstyle\s*=\s*(\"[^\"]*\"|'[^']*')",
+    r"<style\b[^>]*>(.*?)(?:</style\s*>|$)"
+    r"|\bstyle\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)",
     re.IGNORECASE | re.DOTALL,
 )
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
@@ -168,12 +174,16 @@ def lean_user_agent(full: Any, text: str) -> Any | None:
 
 
 def needs_full_user_agent(html: str, css: str = "") -> bool:
-    """Whether the CSS of ``html`` (its ``<style>`` elements and ``style`` attributes) or
-    ``css`` could make an element other than ``li`` a list item, or an element a
-    footnote or a note (then the full user-agent stylesheet is used). Comments aside,
-    it looks for ``list-item``, ``float: footnote`` and ``note(``; a backslash (a CSS
-    escape could spell them) or a ``<link>`` (a stylesheet not read here) count too."""
+    """Whether the CSS of ``html`` (its ``<style>`` elements, closed or not, and its
+    ``style`` attributes, quoted or not) or ``css`` could make an element other than
+    ``li`` a list item, or an element a footnote or a note: then the full user-agent
+    stylesheet is used. Character references decoded and comments aside, it looks
+    for ``list-item``, ``float: footnote``, ``note(``, and ``display``, ``float``,
+    ``position`` or ``all`` set to ``inherit`` or a ``var()`` (a child of a list
+    item would be one too); an ``@import``, a backslash (a CSS escape could spell
+    any of them) or a ``<link>`` (a stylesheet not read here) count too. When in
+    doubt it says yes: that only costs time."""
     if re.search(r"<link\b", html, re.IGNORECASE):
         return True
     found = [css, *(block or attribute for block, attribute in _CSS_IN_HTML.findall(html))]
-    return any(_NEEDS_ALL.search(_COMMENT.sub(" ", text)) for text in found)
+    return any(_NEEDS_ALL.search(_COMMENT.sub(" ", html_lib.unescape(text))) for text in found)
