@@ -194,6 +194,7 @@ def test_workers_collect_garbage_between_jobs_once_there_is_enough(pools, monkey
     """No collection during a job (a layout is a growing tree the collector would walk
     over and over); after a job that leaves more than COLLECT_AFTER new objects, one."""
     monkeypatch.setattr(workers, "COLLECT_AFTER", 100_000)
+    monkeypatch.setattr(workers, "IDLE_SECONDS", 60.0)  # never idle for that long here
     pool = workers.Pool(1)
     pools.append(pool)
     enabled, before, after = pool.submit(makes_cyclic_garbage, 50_000).result(timeout=30)
@@ -201,3 +202,14 @@ def test_workers_collect_garbage_between_jobs_once_there_is_enough(pools, monkey
     assert pool.submit(gc_count).result(timeout=30) > 49_000  # not enough: kept
     pool.submit(makes_cyclic_garbage, 60_000).result(timeout=30)
     assert pool.submit(gc_count).result(timeout=30) < 1_000  # collected after that job
+
+
+def test_an_idle_worker_collects_its_garbage(pools, monkeypatch):
+    """Between a watch's saves: a worker idle for IDLE_SECONDS collects what its jobs
+    left, however little (the real notes' edits never reach COLLECT_AFTER)."""
+    monkeypatch.setattr(workers, "IDLE_SECONDS", 0.2)
+    pool = workers.Pool(1)
+    pools.append(pool)
+    pool.submit(makes_cyclic_garbage, 20_000).result(timeout=30)
+    time.sleep(1.0)
+    assert pool.submit(gc_count).result(timeout=30) < 1_000
