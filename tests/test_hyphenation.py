@@ -3,6 +3,7 @@ the same patterns, the same hyphenation, whether parsed or read back."""
 
 from __future__ import annotations
 
+import marshal
 import subprocess
 import sys
 from pathlib import Path
@@ -73,11 +74,22 @@ def test_same_hyphenation_as_pyphen_alone(cached: Path) -> None:
         assert from_cache.inserted(word) == alone.inserted(word)
 
 
-def test_unreadable_cache_is_parsed_again_and_rewritten(cached: Path, monkeypatch) -> None:
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x00 not marshal",
+        marshal.dumps({"a": 1}),  # marshal, but not patterns
+        marshal.dumps({"ab": (0, ("1",))}),
+        marshal.dumps([("ab", (0, (1,)))]),
+    ],
+)
+def test_unreadable_cache_is_parsed_again_and_rewritten(
+    cached: Path, monkeypatch, content: bytes
+) -> None:
     calls = _parses(monkeypatch)
     expected = pyphen.Pyphen(lang="en_US", cache=False).hd.patterns
     (kept,) = cached.glob("hyph_en_US-*.marshal")
-    kept.write_bytes(b"\x00 not marshal")
+    kept.write_bytes(content)
     again = pyphen.Pyphen(lang="en_US", cache=False)
     assert len(calls) == 2
     assert again.hd.patterns == expected
