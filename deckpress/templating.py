@@ -92,8 +92,8 @@ def cache_in(folder: Path | None) -> None:
 
 
 class _KeptTemplates(jinja2.FileSystemBytecodeCache):
-    """Made when first written to; a folder that cannot be read or written (a read-only
-    ``dist/``, a file in its place) is no cache, not an error."""
+    """Made when first written to; a folder that cannot be read or written (read only,
+    a file in its place) is no cache, not an error."""
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:

@@ -39,8 +39,8 @@ def write_bytes(target: Path, data: bytes) -> None:
 
 
 def write_kept(target: Path, data: bytes) -> None:
-    """Atomically write the cache file ``target``; a folder that cannot be written (a
-    read-only ``dist/``) only costs working it out again next time, never an error."""
+    """Atomically write the cache file ``target``; a folder that cannot be written (read
+    only, a file in its place) only costs working it out again next time, never an error."""
     try:
         write_bytes(target, data)
     except OSError as exc:

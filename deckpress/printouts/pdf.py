@@ -468,7 +468,9 @@ _GENERIC = {
 
 def css_font_families(css: str) -> tuple[str, ...]:
     """Font families named in ``font-family`` declarations of ``css``, in order of appearance."""
-    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+    from .stylesheets import CSS_COMMENT
+
+    css = CSS_COMMENT.sub("", css)
     names: list[str] = []
     for declaration in _FONT_FAMILY.findall(css):
         for name in declaration.split(","):

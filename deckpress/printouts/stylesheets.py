@@ -135,7 +135,8 @@ _CSS_IN_HTML = re.compile(
     r"|\bstyle\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)",
     re.IGNORECASE | re.DOTALL,
 )
-_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+"""A CSS comment (to read CSS text without them)."""
 
 
 def lean_user_agent(full: Any, text: str) -> Any | None:
@@ -186,4 +187,4 @@ def needs_full_user_agent(html: str, css: str = "") -> bool:
     if re.search(r"<link\b", html, re.IGNORECASE):
         return True
     found = [css, *(block or attribute for block, attribute in _CSS_IN_HTML.findall(html))]
-    return any(_NEEDS_ALL.search(_COMMENT.sub(" ", html_lib.unescape(text))) for text in found)
+    return any(_NEEDS_ALL.search(CSS_COMMENT.sub(" ", html_lib.unescape(text))) for text in found)
